@@ -1,0 +1,1 @@
+"""Facts about a module that every rule may ask for, computed once per file."""

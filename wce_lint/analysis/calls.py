@@ -1,0 +1,129 @@
+"""Binding a call's arguments to an API's parameter names, and finding every loss call in a module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Iterator
+
+import libcst as cst
+
+from wce_lint.analysis.apis import API_BY_COMPILE_STRING, LossAPI, Signature, loss_api
+from wce_lint.analysis.module import ModuleContext, StatementInfo
+
+
+@dataclass(frozen=True)
+class Binding:
+    """Arguments of one call, by parameter name. ``open`` is True when ``*args``/``**kwargs`` may supply
+    parameters we cannot see: an absent parameter is then *unknown*, not missing."""
+
+    arguments: dict[str, cst.Arg]
+    unexpected: tuple[cst.Arg, ...]  # keywords the signature does not accept
+    open: bool
+
+    def get(self, parameter: str | None) -> cst.Arg | None:
+        if parameter is None:
+            return None
+        return self.arguments.get(parameter)
+
+    def value(self, parameter: str | None) -> cst.BaseExpression | None:
+        argument = self.get(parameter)
+        return argument.value if argument is not None else None
+
+    def is_absent(self, parameter: str) -> bool:
+        """Certainly not passed (as opposed to unknown)."""
+        return parameter not in self.arguments and not self.open
+
+
+def bind(signature: Signature, call: cst.Call) -> Binding:
+    arguments: dict[str, cst.Arg] = {}
+    unexpected: list[cst.Arg] = []
+    is_open = False
+    position = 0
+    for argument in call.args:
+        if argument.star:
+            is_open = True
+            continue
+        if argument.keyword is None:
+            if is_open or position >= len(signature.positional):
+                # after *args we no longer know which parameter a positional argument lands in
+                position += 1
+                continue
+            arguments.setdefault(signature.positional[position], argument)
+            position += 1
+        else:
+            name = argument.keyword.value
+            if name in signature.names:
+                arguments[name] = argument
+            else:
+                unexpected.append(argument)
+    return Binding(arguments, tuple(unexpected), is_open)
+
+
+@dataclass(frozen=True)
+class LossCall:
+    """A place where predictions and labels meet a loss.
+
+    For function APIs ``call`` is the call itself and ``constructor`` is None. For loss objects
+    (``nn.BCEWithLogitsLoss()``, ``keras.losses.BinaryCrossentropy()``) ``constructor`` is the object's
+    creation and ``call`` is the invocation ``loss_fn(y_true, y_pred)`` — or None for a constructor that is
+    only handed over (``compile(loss=BinaryCrossentropy())``).
+    """
+
+    api: LossAPI
+    call: cst.Call | None
+    arguments: Binding | None
+    statement: StatementInfo | None
+    constructor: cst.Call | None = None
+    constructor_arguments: Binding | None = None
+
+    def option(self, parameter: str | None) -> cst.Arg | None:
+        """A configuration argument, from the call for functions or the constructor for objects."""
+        binding = self.constructor_arguments if self.api.is_class else self.arguments
+        return binding.get(parameter) if binding is not None else None
+
+    @property
+    def anchor(self) -> cst.Call:
+        return self.call or self.constructor  # type: ignore[return-value]
+
+
+def loss_calls(module: ModuleContext) -> list[LossCall]:
+    """Every loss call and loss-object construction in the module, in source order (memoised)."""
+    cached = module.cache.get("loss_calls")
+    if cached is None:
+        cached = list(_find_loss_calls(module))
+        module.cache["loss_calls"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
+    from wce_lint.analysis.provenance import LOSS_OBJECT, origin_of
+
+    for site in module.calls:
+        call = site.node
+        api = loss_api(module.qualified_names(call.func))
+        if api is not None:
+            if api.is_class:
+                yield LossCall(api, None, None, site.statement, call, bind(api.signature, call))
+            else:
+                yield LossCall(api, call, bind(api.signature, call), site.statement)
+            continue
+        # An invocation of a loss object: `criterion(logits, y)`, `self.loss_fn(...)`, `nn.BCELoss()(p, y)`.
+        if isinstance(call.func, (cst.Name, cst.Attribute, cst.Call)) and not module.qualified_names(call.func):
+            callee = origin_of(module, call.func, site.statement)
+            if callee is not None and callee.kind == LOSS_OBJECT and callee.loss is not None:
+                constructor = callee.node if isinstance(callee.node, cst.Call) else None
+                yield LossCall(
+                    callee.loss,
+                    call,
+                    bind(callee.loss.call_parameters, call),
+                    site.statement,
+                    constructor,
+                    bind(callee.loss.signature, constructor) if constructor is not None else None,
+                )
+
+
+def compile_string_api(value: cst.BaseExpression) -> LossAPI | None:
+    """The Keras loss a ``compile(loss="binary_crossentropy")`` string names."""
+    if isinstance(value, cst.SimpleString):
+        return API_BY_COMPILE_STRING.get(value.evaluated_value if isinstance(value.evaluated_value, str) else "")
+    return None

@@ -1,0 +1,160 @@
+"""The last activation of models and layers built in the module.
+
+Covers Keras ``Sequential([...])`` and ``.add(...)``, functional ``Model(inputs, outputs)`` (following the
+output tensor back through layer calls), ``Dense(..., activation=...)``, ``Activation(...)``, ``Softmax()``,
+subclassed models whose ``call``/``forward`` returns a layer's output, and the PyTorch equivalents
+(``nn.Sequential``, ``nn.Linear``, ``nn.Sigmoid``), since the question — "does this model end in a
+sigmoid?" — is the same.
+"""
+
+from __future__ import annotations
+
+import libcst as cst
+
+from wce_lint.analysis.calls import bind
+from wce_lint.analysis.apis import Signature
+from wce_lint.analysis.module import ModuleContext, StatementInfo
+from wce_lint.analysis.provenance import (
+    ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
+)
+
+OTHER = "other"  # relu, tanh …: neither probabilities nor raw logits we can vouch for
+
+SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential", "torch.nn.Sequential"})
+FUNCTIONAL = frozenset({"keras.Model", "keras.models.Model"})
+# Layers that pass their input's meaning through unchanged.
+PASS_THROUGH_LAYERS = frozenset({"Dropout", "Flatten", "Reshape", "Identity", "GaussianNoise", "AlphaDropout",
+                                 "SpatialDropout1D", "SpatialDropout2D", "ActivityRegularization"})
+LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear"})
+
+
+def activation_named(module: ModuleContext, value: cst.BaseExpression | None) -> str | None:
+    """``"sigmoid"``, ``tf.nn.sigmoid``, ``keras.activations.softmax``, ``None`` → an activation kind."""
+    if value is None:
+        return LINEAR
+    if isinstance(value, cst.Name) and value.value == "None":
+        return LINEAR
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        text = value.evaluated_value.lower()
+        return {"sigmoid": "sigmoid", "softmax": "softmax", "linear": LINEAR, "log_softmax": "log_softmax"}.get(
+            text, OTHER)
+    for name in module.qualified_names(value):
+        if name in ACTIVATION_FUNCTIONS:
+            return ACTIVATION_FUNCTIONS[name]
+        if name.startswith(("keras.activations.", "tensorflow.nn.", "tensorflow.math.")):
+            return LINEAR if name.endswith(".linear") else OTHER
+    return None
+
+
+def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int) -> Origin | None:
+    """A MODEL origin for a call that builds a model or layer, else None."""
+    names = module.qualified_names(call.func)
+    api_text = module.code(call.func)
+    for name in names:
+        if name in SEQUENTIAL:
+            return _sequential(module, call, at, depth, api_text, torch=name.startswith("torch"))
+        if name in FUNCTIONAL:
+            return _functional(module, call, at, depth, api_text)
+        if name in ACTIVATION_LAYERS:
+            return Origin(MODEL, call, ACTIVATION_LAYERS[name], api_text)
+        if name in LINEAR_LAYERS:
+            return Origin(MODEL, call, LINEAR, api_text)
+        if name.startswith("keras.layers."):
+            return _keras_layer(module, call, name.rpartition(".")[2], api_text)
+    if not names and isinstance(call.func, cst.Name):
+        owner = module.classes.get(call.func.value)
+        if owner is not None:
+            return _subclassed(module, owner, call, depth)
+    return None
+
+
+def _keras_layer(module: ModuleContext, call: cst.Call, layer: str, api_text: str) -> Origin | None:
+    if layer == "Activation":
+        value = call.args[0].value if call.args else None
+        kind = activation_named(module, value)
+        return Origin(MODEL, call, kind, api_text) if kind else None
+    if layer in ("Softmax",):
+        return Origin(MODEL, call, "softmax", api_text)
+    if layer in PASS_THROUGH_LAYERS:
+        return None
+    activation = next((a.value for a in call.args if a.keyword and a.keyword.value == "activation"), None)
+    if layer == "Dense" and activation is None:
+        # Dense(units, activation) — the activation may also be passed by position
+        activation = bind(Signature(("units", "activation")), call).value("activation")
+    kind = activation_named(module, activation) if activation is not None or layer == "Dense" else None
+    return Origin(MODEL, call, kind, api_text) if kind else None
+
+
+def last_layer(module: ModuleContext, layers: list[cst.BaseExpression], at: StatementInfo,
+                depth: int) -> Origin | None:
+    for layer in reversed(layers):
+        if isinstance(layer, cst.Call):
+            names = module.qualified_names(layer.func)
+            if any(n.rpartition(".")[2] in PASS_THROUGH_LAYERS for n in names):
+                continue
+        return origin_of(module, layer, at, depth + 1)
+    return None
+
+
+def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int, api_text: str,
+                torch: bool) -> Origin | None:
+    if torch:
+        layers = [a.value for a in call.args if not a.star and a.keyword is None]
+    else:
+        first = call.args[0].value if call.args and call.args[0].keyword is None else next(
+            (a.value for a in call.args if a.keyword and a.keyword.value == "layers"), None)
+        if first is None:
+            return Origin(MODEL, call, None, api_text)  # layers come from .add(...)
+        if not isinstance(first, (cst.List, cst.Tuple)):
+            return None
+        layers = [e.value for e in first.elements]
+    last = last_layer(module, layers, at, depth)
+    if last is None or last.kind != MODEL:
+        return None
+    return Origin(MODEL, call, last.activation, api_text, trace=last.trace)
+
+
+def _functional(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int, api_text: str) -> Origin | None:
+    outputs = bind(Signature(("inputs", "outputs", "name")), call).value("outputs")
+    if outputs is None:
+        return None
+    produced = origin_of(module, outputs, at, depth + 1)
+    if produced is None:
+        return None
+    if produced.kind in (MODEL_OUTPUT, ACTIVATION):
+        return Origin(MODEL, call, produced.activation, api_text, trace=produced.trace)
+    return None
+
+
+def _subclassed(module: ModuleContext, owner, call: cst.Call, depth: int) -> Origin | None:  # type: ignore[no-untyped-def]
+    method = owner.methods.get("call") or owner.methods.get("forward")
+    if method is None or not method.returns:
+        return None
+    kinds = []
+    for value, statement in method.returns:
+        produced = origin_of(module, value, statement, depth + 1)
+        if produced is None or produced.kind not in (MODEL_OUTPUT, ACTIVATION):
+            return None
+        kinds.append(produced)
+    first = kinds[0]
+    if any(k.activation != first.activation for k in kinds[1:]):
+        return None
+    return Origin(MODEL, call, first.activation, owner.node.name.value, trace=first.trace)
+
+
+def added_layers(module: ModuleContext, name: str, scope: object, after: int, before: int) -> list[cst.BaseExpression]:
+    """Layers passed to ``name.add(...)`` in ``scope`` between two statements (program order)."""
+    layers = []
+    for site in module.calls:
+        func = site.node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and func.attr.value == "add"
+            and isinstance(func.value, cst.Name)
+            and func.value.value == name
+            and site.statement.scope is scope
+            and after < site.statement.order < before
+            and site.node.args
+        ):
+            layers.append(site.node.args[0].value)
+    return layers

@@ -1,0 +1,398 @@
+"""One traversal of a parsed module, recording what every rule needs: imports, calls, definitions per
+scope (in program order, with the branches they sit in), functions, classes and ``self.x`` assignments.
+
+Rules never walk the tree themselves; they ask this object, and ``dataflow``/``provenance``/``values``
+built on it.
+"""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Iterator, Union
+
+import libcst as cst
+from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+
+from wce_lint.analysis.names import ImportTable, dotted_name
+from wce_lint.analysis.walk import children
+
+Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
+
+# A block is identified by the compound statement that owns it and which of its bodies it is.
+Block = tuple[int, str]
+
+
+@dataclass(frozen=True)
+class StatementInfo:
+    """Where a statement sits: its scope, its position in program order and the blocks enclosing it."""
+
+    node: cst.CSTNode
+    scope: Scope
+    order: int
+    blocks: tuple[Block, ...]
+    top: int  # index of the enclosing top-level statement in module.body
+    # Enclosing loops as (loop id, [first order, last order]); the list is completed when the loop ends.
+    loops: tuple[tuple[int, list[int]], ...]
+
+
+@dataclass(frozen=True)
+class Definition:
+    """A binding of ``name``. ``value`` is None when the bound value cannot be followed (loop targets,
+    ``with … as``, tuple unpacking …); ``augmented`` holds the ``AugAssign`` for ``x += …``."""
+
+    name: str
+    statement: StatementInfo
+    value: cst.BaseExpression | None
+    target: cst.CSTNode
+    augmented: cst.AugAssign | None = None
+
+
+@dataclass(frozen=True)
+class CallSite:
+    node: cst.Call
+    statement: StatementInfo
+
+
+@dataclass
+class FunctionInfo:
+    node: cst.FunctionDef
+    returns: list[tuple[cst.BaseExpression, StatementInfo]] = field(default_factory=list)
+
+
+@dataclass
+class ClassInfo:
+    node: cst.ClassDef
+    methods: dict[str, FunctionInfo] = field(default_factory=dict)
+    # `self.head = Dense(...)` inside any method: attribute → [(value, statement)]
+    attributes: dict[str, list[tuple[cst.BaseExpression, StatementInfo]]] = field(default_factory=dict)
+
+
+class _Collector:
+    """Walks statements explicitly (to know scopes, branches and loops) and expressions generically."""
+
+    def __init__(self, module: cst.Module) -> None:
+        self.imports = ImportTable()
+        self.calls: list[CallSite] = []
+        self.definitions: dict[tuple[int, str], list[Definition]] = {}
+        self.functions: dict[int, FunctionInfo] = {}
+        self.module_functions: dict[str, FunctionInfo] = {}
+        self.classes: dict[str, ClassInfo] = {}
+        self.scope_parent: dict[int, Scope] = {}
+        self.statement_of_node: dict[int, StatementInfo] = {}
+        self._order = itertools.count()
+        self._top = 0
+        for index, statement in enumerate(module.body):
+            self._top = index
+            self._statement(statement, _Frame(module, None, None, (), ()))
+
+    # -- statements -------------------------------------------------------------------------
+    def _info(self, node: cst.CSTNode, frame: "_Frame") -> StatementInfo:
+        info = StatementInfo(node, frame.scope, next(self._order), frame.blocks, self._top, frame.loops)
+        self.statement_of_node[id(node)] = info
+        return info
+
+    def _suite(self, suite: cst.BaseSuite, frame: "_Frame") -> None:
+        if isinstance(suite, cst.SimpleStatementSuite):
+            info = self._info(suite, frame)
+            for small in suite.body:
+                self._small(small, info, frame)
+            return
+        for statement in suite.body:  # IndentedBlock
+            self._statement(statement, frame)
+
+    def _statement(self, node: cst.BaseStatement, frame: "_Frame") -> None:
+        if isinstance(node, cst.SimpleStatementLine):
+            info = self._info(node, frame)
+            for small in node.body:
+                self._small(small, info, frame)
+        elif isinstance(node, cst.If):
+            info = self._info(node, frame)
+            self._expression(node.test, info)
+            self._suite(node.body, frame.enter((id(node), "body")))
+            if node.orelse is not None:
+                inner = frame.enter((id(node), "else"))
+                if isinstance(node.orelse, cst.If):
+                    self._statement(node.orelse, inner)
+                else:
+                    self._suite(node.orelse.body, inner)
+        elif isinstance(node, (cst.For, cst.While)):
+            info = self._info(node, frame)
+            if isinstance(node, cst.For):
+                self._expression(node.iter, info)
+                self._define_targets(node.target, None, info)
+            else:
+                self._expression(node.test, info)
+            first = info.order
+            body_frame = frame.enter((id(node), "body"))
+            loop_marker: list[int] = [first, first]
+            body_frame = body_frame.with_loop(id(node), loop_marker)
+            self._suite(node.body, body_frame)
+            loop_marker[1] = next(self._order)
+            if node.orelse is not None:
+                self._suite(node.orelse.body, frame.enter((id(node), "else")))
+        elif isinstance(node, (cst.Try, cst.TryStar)):
+            self._info(node, frame)
+            self._suite(node.body, frame)
+            for handler in node.handlers:
+                inner = frame.enter((id(handler), "except"))
+                info = self._info(handler, inner)
+                if handler.type is not None:
+                    self._expression(handler.type, info)
+                if handler.name is not None:
+                    self._define_targets(handler.name.name, None, info)
+                self._suite(handler.body, inner)
+            if node.orelse is not None:
+                self._suite(node.orelse.body, frame.enter((id(node), "else")))
+            if node.finalbody is not None:
+                self._suite(node.finalbody.body, frame)
+        elif isinstance(node, cst.With):
+            info = self._info(node, frame)
+            for item in node.items:
+                self._expression(item.item, info)
+                if item.asname is not None:
+                    self._define_targets(item.asname.name, None, info)
+            self._suite(node.body, frame)
+        elif isinstance(node, cst.FunctionDef):
+            self._function(node, frame)
+        elif isinstance(node, cst.ClassDef):
+            self._class(node, frame)
+        elif isinstance(node, cst.Match):
+            info = self._info(node, frame)
+            self._expression(node.subject, info)
+            for case in node.cases:
+                inner = frame.enter((id(case), "case"))
+                case_info = self._info(case, inner)
+                self._expression(case.pattern, case_info)
+                if case.guard is not None:
+                    self._expression(case.guard, case_info)
+                self._suite(case.body, inner)
+
+    def _function(self, node: cst.FunctionDef, frame: "_Frame") -> None:
+        info = self._info(node, frame)
+        for decorator in node.decorators:
+            self._expression(decorator.decorator, info)
+        self._expression(node.params, info)
+        self._define(node.name.value, None, node, info)
+        function = FunctionInfo(node)
+        self.functions[id(node)] = function
+        if isinstance(frame.scope, cst.Module):
+            self.module_functions[node.name.value] = function
+        elif frame.owner is not None and frame.scope is frame.owner.node:
+            frame.owner.methods[node.name.value] = function
+        self.scope_parent[id(node)] = frame.scope
+        inner = _Frame(node, frame.owner, function, (), ())
+        for param in _parameters(node.params):
+            self._define(param.name.value, None, param, self._info(param, inner))
+        self._suite(node.body, inner)
+
+    def _class(self, node: cst.ClassDef, frame: "_Frame") -> None:
+        info = self._info(node, frame)
+        for decorator in node.decorators:
+            self._expression(decorator.decorator, info)
+        for base in (*node.bases, *node.keywords):
+            self._expression(base.value, info)
+        self._define(node.name.value, None, node, info)
+        owner = ClassInfo(node)
+        if isinstance(frame.scope, cst.Module):
+            self.classes[node.name.value] = owner
+        self.scope_parent[id(node)] = frame.scope
+        self._suite(node.body, _Frame(node, owner, None, (), ()))
+
+    def _small(self, node: cst.BaseSmallStatement, info: StatementInfo, frame: "_Frame") -> None:
+        self.statement_of_node[id(node)] = info
+        if isinstance(node, cst.Assign):
+            self._expression(node.value, info)
+            for target in node.targets:
+                self._expression(target.target, info)
+                self._define_targets(target.target, node.value, info, frame)
+        elif isinstance(node, cst.AnnAssign):
+            if node.value is not None:
+                self._expression(node.value, info)
+                self._define_targets(node.target, node.value, info, frame)
+            self._expression(node.target, info)
+        elif isinstance(node, cst.AugAssign):
+            self._expression(node.value, info)
+            self._expression(node.target, info)
+            if isinstance(node.target, cst.Name):
+                self._define(node.target.value, None, node.target, info, augmented=node)
+        elif isinstance(node, cst.Return):
+            if node.value is not None:
+                self._expression(node.value, info)
+                if frame.function is not None:
+                    frame.function.returns.append((node.value, info))
+        elif isinstance(node, (cst.Import, cst.ImportFrom)):
+            self.imports.add(node)
+            self._define_imported(node, info)
+        elif isinstance(node, (cst.Global, cst.Nonlocal)):
+            for item in node.names:
+                self._define(item.name.value, None, item, info)
+        elif isinstance(node, cst.Del):
+            self._define_targets(node.target, None, info)
+        else:
+            self._expression(node, info)
+
+    # -- expressions ------------------------------------------------------------------------
+    def _expression(self, node: cst.CSTNode, info: StatementInfo) -> None:
+        index = self.statement_of_node
+        stack = [node]
+        while stack:
+            current = stack.pop()
+            index[id(current)] = info
+            if isinstance(current, cst.Call):
+                self.calls.append(CallSite(current, info))
+            elif isinstance(current, cst.NamedExpr) and isinstance(current.target, cst.Name):
+                self._define(current.target.value, current.value, current.target, info)
+            elif isinstance(current, (cst.CompFor,)):
+                self._define_targets(current.target, None, info)
+            stack.extend(reversed(list(children(current))))
+
+    # -- bindings ---------------------------------------------------------------------------
+    def _define(self, name: str, value: cst.BaseExpression | None, target: cst.CSTNode,
+                info: StatementInfo, augmented: cst.AugAssign | None = None) -> None:
+        self.definitions.setdefault((id(info.scope), name), []).append(
+            Definition(name, info, value, target, augmented)
+        )
+
+    def _define_targets(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
+                        info: StatementInfo, frame: "_Frame | None" = None) -> None:
+        if isinstance(target, cst.Name):
+            self._define(target.value, value, target, info)
+        elif isinstance(target, (cst.Tuple, cst.List)):
+            for element in target.elements:
+                self._define_targets(element.value, None, info)  # unpacking: values are not followed
+        elif isinstance(target, cst.StarredElement):
+            self._define_targets(target.value, None, info)
+        elif (
+            isinstance(target, cst.Attribute)
+            and value is not None
+            and frame is not None
+            and frame.owner is not None
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            frame.owner.attributes.setdefault(target.attr.value, []).append((value, info))
+
+    def _define_imported(self, node: cst.Import | cst.ImportFrom, info: StatementInfo) -> None:
+        if isinstance(node, cst.ImportFrom) and isinstance(node.names, cst.ImportStar):
+            return
+        for alias in node.names:  # type: ignore[union-attr]
+            local = alias.asname.name if alias.asname else alias.name
+            name = dotted_name(local) if isinstance(local, (cst.Name, cst.Attribute)) else None
+            if name:
+                self._define(name.split(".")[0], None, node, info)
+
+
+def _parameters(params: cst.Parameters) -> Iterator[cst.Param]:
+    yield from params.posonly_params
+    yield from params.params
+    yield from params.kwonly_params
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            yield star
+
+
+@dataclass(frozen=True)
+class _Frame:
+    scope: Scope
+    owner: ClassInfo | None
+    function: FunctionInfo | None
+    blocks: tuple[Block, ...]
+    loops: tuple[tuple[int, list[int]], ...]
+
+    def enter(self, block: Block) -> "_Frame":
+        return _Frame(self.scope, self.owner, self.function, (*self.blocks, block), self.loops)
+
+    def with_loop(self, loop_id: int, marker: list[int]) -> "_Frame":
+        return _Frame(self.scope, self.owner, self.function, self.blocks, (*self.loops, (loop_id, marker)))
+
+
+class ModuleContext:
+    """Everything the rules may ask about one module. Built once per file by the engine."""
+
+    def __init__(self, path: str, text: str, module: cst.Module) -> None:
+        self.path = path
+        self.text = text
+        self.module = module
+        collector = _Collector(module)
+        self.imports = collector.imports
+        self.calls = collector.calls
+        self.module_functions = collector.module_functions
+        self.functions = collector.functions
+        self.classes = collector.classes
+        self._definitions = collector.definitions
+        self._scope_parent = collector.scope_parent
+        self._statement_of_node = collector.statement_of_node
+        self.cache: dict[object, object] = {}  # per-module memo for analysis passes
+        self._statement_positions: dict[int, dict[cst.CSTNode, CodeRange]] = {}
+
+    # -- lookups ----------------------------------------------------------------------------
+    def definitions(self, scope: Scope, name: str) -> list[Definition]:
+        return self._definitions.get((id(scope), name), [])
+
+    def enclosing_scope(self, scope: Scope) -> Scope | None:
+        return self._scope_parent.get(id(scope))
+
+    def statement_of(self, node: cst.CSTNode) -> StatementInfo | None:
+        """The statement holding ``node`` (any node the collector walked)."""
+        return self._statement_of_node.get(id(node))
+
+    def qualified_names(self, expression: cst.BaseExpression) -> frozenset[str]:
+        return self.imports.qualified_names(expression)
+
+    def code(self, node: cst.CSTNode) -> str:
+        return self.module.code_for_node(node)
+
+    # -- positions (computed only when a finding needs them, one top-level statement at a time) ---
+    @cached_property
+    def _top_level_first_lines(self) -> list[int]:
+        """The first line (its leading blank/comment lines included) of each top-level statement."""
+        line = 1 + len(self.module.header)
+        firsts = []
+        for statement in self.module.body:
+            firsts.append(line)
+            line += self.module.code_for_node(statement).count("\n")
+        return firsts
+
+    def _positions_in(self, index: int) -> dict[cst.CSTNode, CodeRange]:
+        cached = self._statement_positions.get(index)
+        if cached is None:
+            statement = self.module.body[index]
+            alone = self.module.with_changes(body=[statement], header=[], footer=[])
+            wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
+            cached = wrapper.resolve(PositionProvider)  # type: ignore[assignment]
+            self._statement_positions[index] = cached
+        return cached
+
+    def range(self, node: cst.CSTNode) -> CodeRange:
+        statement = self._statement_of_node.get(id(node))
+        if statement is None:
+            raise KeyError(f"no position recorded for {type(node).__name__}")
+        index = statement.top
+        relative = self._positions_in(index)[node]
+        offset = self._top_level_first_lines[index] - 1
+        if offset == 0:
+            return relative
+        return CodeRange(
+            (relative.start.line + offset, relative.start.column),
+            (relative.end.line + offset, relative.end.column),
+        )
+
+    def line(self, node: cst.CSTNode) -> int:
+        return self.range(node).start.line
+
+    @cached_property
+    def lines(self) -> list[str]:
+        return self.text.splitlines()
+
+    def logical_line_range(self, node: cst.CSTNode) -> tuple[int, int]:
+        """The lines of the statement holding ``node`` (a ``# noqa`` on any of them applies)."""
+        span = self.range(node)
+        statement = self.statement_of(node)
+        if statement is not None and isinstance(statement.node, cst.SimpleStatementLine):
+            whole = self.range(statement.node)
+            return whole.start.line, whole.end.line
+        if statement is not None and statement.node is not node:
+            return self.range(statement.node).start.line, span.end.line
+        return span.start.line, span.end.line

@@ -1,0 +1,45 @@
+"""Parsing a module with LibCST's native parser, failures turned into WCE000 messages."""
+
+from __future__ import annotations
+
+import ast
+
+import libcst as cst
+
+from wce_lint.analysis.module import ModuleContext
+
+
+def _explain(text: str, error: cst.ParserSyntaxError) -> "ParseFailure":
+    """Prefer CPython's diagnosis ("'(' was never closed", on the line of the bracket) to LibCST's, which
+    often points at the first token it could not fit, lines later. Only runs on files that failed."""
+    try:
+        compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as python_error:
+        if python_error.lineno:
+            return ParseFailure(f"syntax error: {python_error.msg}", python_error.lineno,
+                                max((python_error.offset or 1) - 1, 0))
+    except (RecursionError, MemoryError, ValueError):
+        pass
+    reason = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
+    return ParseFailure(f"syntax error: {reason}", error.raw_line, error.raw_column)
+
+
+class ParseFailure(Exception):
+    def __init__(self, message: str, line: int = 1, column: int = 0) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+        self.column = column
+
+
+def parse(path: str, text: str) -> ModuleContext:
+    try:
+        module = cst.parse_module(text)
+    except cst.ParserSyntaxError as error:
+        raise _explain(text, error) from None
+    except RecursionError:
+        raise ParseFailure("code nested too deeply to parse") from None
+    try:
+        return ModuleContext(path, text, module)
+    except RecursionError:
+        raise ParseFailure("code nested too deeply to analyse") from None

@@ -1,0 +1,57 @@
+"""A fast walk over LibCST nodes.
+
+LibCST's visitor calls a hook for every node *and* every attribute of every node; on real files that costs
+as much as the parse itself. Rules only need semantic children, so we descend through the dataclass fields
+that can hold code, skipping whitespace, parentheses and punctuation.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from typing import Iterator
+
+import libcst as cst
+
+_NOT_CODE = {
+    "lpar", "rpar", "comma", "colon", "dot", "equal", "semicolon", "lbrace", "rbrace", "lbracket",
+    "rbracket", "leading_lines", "trailing_whitespace", "newline", "header", "footer", "empty_lines",
+    "operator", "star", "asynchronous", "first_colon", "second_colon", "default_indent",
+    "default_newline", "encoding", "has_trailing_newline", "indent", "lines_after_decorators", "comment",
+    "posonly_ind", "trailing_comma", "leading_whitespace", "whitespace", "keyword", "attr", "conversion",
+    "relative", "separator", "lines_after_decorators",
+}
+
+_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def code_fields(node_type: type) -> tuple[str, ...]:
+    fields = _FIELDS.get(node_type)
+    if fields is None:
+        fields = tuple(
+            field.name
+            for field in dataclasses.fields(node_type)
+            if field.name not in _NOT_CODE and not field.name.startswith("whitespace")
+        )
+        _FIELDS[node_type] = fields
+    return fields
+
+
+def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """The code-bearing children of ``node``, in source order."""
+    for name in code_fields(type(node)):
+        value = getattr(node, name)
+        if isinstance(value, cst.CSTNode):
+            yield value
+        elif isinstance(value, (tuple, list)):
+            for item in value:
+                if isinstance(item, cst.CSTNode):
+                    yield item
+
+
+def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+    """``node`` and everything below it, pre-order, without entering lambdas' scope rules."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        yield current
+        stack.extend(reversed(list(children(current))))

@@ -1,0 +1,72 @@
+"""Plain data carried from the rules to the reporters.
+
+Positions follow LibCST inside the program: ``line`` is 1-based and ``column`` is 0-based. Reporters
+convert the column to 1-based exactly once (``Position.display_column``), for every output format.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class Severity(str, Enum):
+    ERROR = "error"
+    WARNING = "warning"
+
+
+class Applicability(str, Enum):
+    SAFE = "safe"
+    UNSAFE = "unsafe"
+
+
+@dataclass(frozen=True, order=True)
+class Position:
+    line: int
+    column: int  # 0-based, as LibCST reports it
+
+    @property
+    def display_column(self) -> int:
+        return self.column + 1
+
+
+@dataclass(frozen=True)
+class Edit:
+    """Replace the source between ``start`` and ``end`` with ``content``."""
+
+    start: Position
+    end: Position
+    content: str
+
+
+@dataclass(frozen=True)
+class Fix:
+    message: str
+    edits: tuple[Edit, ...]
+    applicability: Applicability = Applicability.UNSAFE
+
+
+@dataclass(frozen=True)
+class RelatedLocation:
+    """A step of a finding's trace, e.g. where the probabilities were produced."""
+
+    message: str
+    start: Position
+    end: Position
+
+
+@dataclass(frozen=True)
+class Diagnostic:
+    code: str
+    rule: str
+    message: str
+    path: str
+    start: Position
+    end: Position
+    severity: Severity = Severity.ERROR
+    help: str | None = None
+    fix: Fix | None = None
+    related: tuple[RelatedLocation, ...] = field(default_factory=tuple)
+
+    def sort_key(self) -> tuple[str, int, int, str]:
+        return (self.path, self.start.line, self.start.column, self.code)

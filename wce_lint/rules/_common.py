@@ -1,0 +1,30 @@
+"""Small helpers shared by rule modules: how rules phrase what they found. No analysis lives here."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import libcst as cst
+
+    from wce_lint.analysis.calls import LossCall
+    from wce_lint.analysis.module import ModuleContext
+
+
+def api_as_written(module: "ModuleContext", loss: "LossCall") -> str:
+    """The loss API the way the user spelled it (``tf.nn.weighted_cross_entropy_with_logits``)."""
+    return module.code(loss.anchor.func)
+
+
+def format_number(number: float) -> str:
+    return str(number) if isinstance(number, int) else repr(float(number))
+
+
+def describe_elements(elements: tuple[float, ...], limit: int = 6) -> str:
+    shown = ", ".join(format_number(x) for x in elements[:limit])
+    return f"[{shown}{', …' if len(elements) > limit else ''}]"
+
+
+def short_code(module: "ModuleContext", node: "cst.CSTNode", limit: int = 40) -> str:
+    text = " ".join(module.code(node).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
