@@ -40,6 +40,7 @@ def test_fixture(path: Path) -> None:
     promoted = sorted((x.code, x.line) for x in xfails if (x.code, x.line) in found_lines)
     assert not missing and not extra and not promoted, (
         f"\nmissing (code, line, col): {missing}\nunexpected: {extra}\nxfail now fires (promote it): {promoted}"
+        f"\nall found: {sorted(found)}"
     )
 
 

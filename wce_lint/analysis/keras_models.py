@@ -14,6 +14,7 @@ import libcst as cst
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.module import ModuleContext, StatementInfo
+from wce_lint.rule import TraceStep
 from wce_lint.analysis.provenance import (
     ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
 )
@@ -111,7 +112,12 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
     last = last_layer(module, layers, at, depth)
     if last is None or last.kind != MODEL:
         return None
-    return Origin(MODEL, call, last.activation, api_text, trace=last.trace)
+    return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)))
+
+
+def _last_layer_step(module: ModuleContext, layer: Origin) -> TraceStep:
+    return TraceStep(f"the last layer is `{module.code(layer.node.func) if isinstance(layer.node, cst.Call) else layer.api}`"
+                     f" ({layer.activation} activation)", layer.node)
 
 
 def _functional(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int, api_text: str) -> Origin | None:

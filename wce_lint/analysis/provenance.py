@@ -75,6 +75,10 @@ class Origin:
     def is_probability(self) -> bool:
         return self.kind in (ACTIVATION, MODEL_OUTPUT) and self.activation in PROBABILITY_ACTIVATIONS
 
+    @property
+    def is_model_with_probabilities(self) -> bool:
+        return self.kind == MODEL and self.activation in PROBABILITY_ACTIVATIONS
+
     def via(self, message: str, node: cst.CSTNode) -> "Origin":
         return replace(self, trace=(TraceStep(message, node), *self.trace))
 
@@ -239,6 +243,10 @@ class _Tracer:
             return Origin(CLIP, node, None, f".{method}()", inner=self.sub(func.value))
         if method in TRANSPARENT_METHODS:
             return self.sub(func.value)
+        if isinstance(func.value, cst.Name) and func.value.value == "self":
+            callee = self.self_attribute(method, func)  # self.head(x) where self.head = Dense(...)
+            if callee is not None:
+                return _called(callee, node, api_text)
         receiver = self.sub(func.value)
         if receiver is not None and receiver.kind == MODEL and method in ("predict", "predict_on_batch", "forward",
                                                                             "__call__", "call"):

@@ -12,8 +12,9 @@ if TYPE_CHECKING:
 
 
 def api_as_written(module: "ModuleContext", loss: "LossCall") -> str:
-    """The loss API the way the user spelled it (``tf.nn.weighted_cross_entropy_with_logits``)."""
-    return module.code(loss.anchor.func)
+    """The loss API the way the user spelled it (``tf.nn.weighted_cross_entropy_with_logits``); for a loss
+    object, the class it was built from (``nn.BCEWithLogitsLoss``), not the variable holding it."""
+    return module.code((loss.constructor or loss.anchor).func)
 
 
 def format_number(number: float) -> str:

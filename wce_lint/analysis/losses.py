@@ -1,0 +1,118 @@
+"""Questions rules ask about a loss call: is its prediction slot a logits slot, what reaches it, and which
+Keras ``compile(loss=…)`` calls hand a loss to a model built here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from wce_lint.analysis.apis import FROM_LOGITS, LOGITS, PROBABILITIES, LossAPI
+from wce_lint.analysis.calls import LossCall, bind, compile_string_api, loss_calls
+from wce_lint.analysis.apis import Signature
+from wce_lint.analysis.module import ModuleContext, StatementInfo
+from wce_lint.analysis.provenance import LOSS_OBJECT, MODEL, Origin, origin_of
+from wce_lint.analysis.values import static_value
+
+
+def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
+    """The static value of a Keras loss's ``from_logits`` (False when not passed); None when unknown."""
+    argument = loss.option("from_logits")
+    if argument is None:
+        binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
+        return None if binding is None or binding.open else False
+    statement = loss.statement
+    value = static_value(module, argument.value, statement)
+    if value is None or value.scalar is None:
+        return None
+    return bool(value.scalar)
+
+
+def expects(module: ModuleContext, loss: LossCall) -> str | None:
+    """LOGITS or PROBABILITIES for this call's prediction slot; None when it depends on an unknown."""
+    if loss.api.expects in (LOGITS, PROBABILITIES):
+        return loss.api.expects
+    flag = from_logits(module, loss)
+    if flag is None:
+        return None
+    return LOGITS if flag else PROBABILITIES
+
+
+@dataclass(frozen=True)
+class PredictionInput:
+    loss: LossCall
+    argument: cst.Arg
+    origin: Origin
+
+
+def predictions(module: ModuleContext) -> list[PredictionInput]:
+    """Every loss invocation whose prediction argument has a known origin."""
+    found = []
+    for loss in loss_calls(module):
+        if loss.call is None or loss.arguments is None:
+            continue
+        argument = loss.arguments.get(loss.api.logits)
+        if argument is None:
+            continue
+        origin = origin_of(module, argument.value, loss.statement)
+        if origin is not None:
+            found.append(PredictionInput(loss, argument, origin))
+    return found
+
+
+@dataclass(frozen=True)
+class CompiledLoss:
+    """``model.compile(loss=…)`` where ``model`` is built in this module."""
+
+    call: cst.Call
+    model: Origin
+    argument: cst.Arg  # the loss= argument
+    api: LossAPI
+    loss: LossCall | None  # the constructor's LossCall when the loss is a loss object
+    from_logits: bool | None
+
+
+_COMPILE = Signature(("optimizer", "loss", "metrics", "loss_weights"))
+
+
+def compiled_losses(module: ModuleContext) -> list[CompiledLoss]:
+    cached = module.cache.get("compiled_losses")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: list[CompiledLoss] = []
+    constructions = {id(l.constructor): l for l in loss_calls(module) if l.constructor is not None and l.call is None}
+    for site in module.calls:
+        func = site.node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
+            continue
+        model = origin_of(module, func.value, site.statement)
+        if model is None or model.kind != MODEL:
+            continue
+        argument = bind(_COMPILE, site.node).get("loss")
+        if argument is None:
+            continue
+        compiled = _compiled(module, site.node, model, argument, site.statement, constructions)
+        if compiled is not None:
+            found.append(compiled)
+    module.cache["compiled_losses"] = found
+    return found
+
+
+def _compiled(module: ModuleContext, call: cst.Call, model: Origin, argument: cst.Arg, statement: StatementInfo,
+              constructions: dict[int, LossCall]) -> CompiledLoss | None:
+    value = argument.value
+    api = compile_string_api(value)
+    if api is not None:
+        return CompiledLoss(call, model, argument, api, None, False)
+    # a loss function passed by reference: keras.losses.binary_crossentropy (from_logits=False)
+    from wce_lint.analysis.apis import loss_api
+
+    api = loss_api(module.qualified_names(value))
+    if api is not None and not api.is_class:
+        return CompiledLoss(call, model, argument, api, None, False)
+    origin = origin_of(module, value, statement)
+    if origin is None or origin.kind != LOSS_OBJECT or origin.loss is None:
+        return None
+    construction = constructions.get(id(origin.node))
+    flag = from_logits(module, construction) if construction is not None else None
+    return CompiledLoss(call, model, argument, origin.loss, construction, flag)
