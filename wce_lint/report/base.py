@@ -1,0 +1,94 @@
+"""What every output format shares: the renderer signature, the source cache and the finding order."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, TextIO
+
+from wce_lint.diagnostics import Applicability, Diagnostic
+
+if TYPE_CHECKING:
+    from wce_lint.settings import Settings
+
+# Python ends a line at \n, \r\n or \r only; str.splitlines() also splits on \f, \v, \x1c… and U+2028,
+# which would shift every line number after such a character.
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+class SourceLines:
+    """The text of the files being reported on, read once per file, for formats that quote source lines.
+
+    ``overrides`` supplies text that is not on disk (standard input, under its display name).
+    """
+
+    def __init__(self, overrides: dict[str, str] | None = None) -> None:
+        self._cache: dict[str, list[str] | None] = {
+            path: _LINE_BREAK.split(text) for path, text in (overrides or {}).items()
+        }
+
+    def lines(self, path: str) -> list[str] | None:
+        """The file's lines without their line breaks, or None when it cannot be read or decoded."""
+        if path not in self._cache:
+            self._cache[path] = self._read(path)
+        return self._cache[path]
+
+    def line(self, path: str, number: int) -> str | None:
+        """Line ``number`` (1-based), or None when it does not exist."""
+        lines = self.lines(path)
+        if lines is None or not 1 <= number <= len(lines):
+            return None
+        return lines[number - 1]
+
+    @staticmethod
+    def _read(path: str) -> list[str] | None:
+        from wce_lint.source import UnreadableSource, decode
+
+        try:
+            data = Path(path).read_bytes()
+            return _LINE_BREAK.split(decode(data).text)
+        except (OSError, UnreadableSource):
+            # WCE000 for an undecodable file: there is no honest text to quote.
+            return None
+
+
+class Renderer(Protocol):
+    def __call__(
+        self,
+        diagnostics: Sequence[Diagnostic],
+        out: TextIO,
+        *,
+        sources: SourceLines,
+        settings: "Settings | None" = None,
+    ) -> None: ...
+
+
+@dataclass(frozen=True)
+class OutputFormat:
+    name: str
+    render: Renderer
+    # A machine-readable format owns stdout entirely: no summary line, no statistics table beside it.
+    machine_readable: bool
+
+
+def ordered(diagnostics: Iterable[Diagnostic]) -> list[Diagnostic]:
+    """Findings in the documented order (path, line, column, code), ties broken so output is stable."""
+    return sorted(
+        diagnostics,
+        key=lambda d: (*d.sort_key(), d.end.line, d.end.column, d.message),
+    )
+
+
+def is_safe_fix(diagnostic: Diagnostic) -> bool:
+    """Ruff marks a finding ``[*]`` only when its fix can be applied without review."""
+    return diagnostic.fix is not None and diagnostic.fix.applicability == Applicability.SAFE
+
+
+def header(diagnostic: Diagnostic) -> str:
+    """``path:line:col: CODE [*] message`` with a 1-based column: the line editors and CI logs parse."""
+    marker = " [*]" if is_safe_fix(diagnostic) else ""
+    return (
+        f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.display_column}: "
+        f"{diagnostic.code}{marker} {diagnostic.message}"
+    )
