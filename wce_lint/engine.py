@@ -18,7 +18,7 @@ from wce_lint.diagnostics import Diagnostic, Position, RelatedLocation, Severity
 from wce_lint.rule import Rule
 from wce_lint.rules import REGISTRY
 from wce_lint.settings import Settings
-from wce_lint.source import UnreadableSource, decode, has_skip_file_comment
+from wce_lint.source import UnreadableSource, decode, has_skip_file_comment, split_lines
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 SYNTAX_ERROR = "WCE000"
@@ -122,9 +122,13 @@ def _file_error(path: str, message: str, line: int = 1, column: int = 0) -> Diag
     )
 
 
+_BRACKETS = re.compile(r"[^()\[\]{}]+")
+
+
 def _max_nesting(text: str) -> int:
+    """Deepest bracket nesting (brackets in strings and comments count too: a cheap upper bound)."""
     depth = deepest = 0
-    for char in text:
+    for char in _BRACKETS.sub("", text):
         if char in "([{":
             depth += 1
             if depth > deepest:
@@ -132,6 +136,18 @@ def _max_nesting(text: str) -> int:
         elif char in ")]}" and depth:
             depth -= 1
     return deepest
+
+
+def _python_refusal(text: str) -> tuple[str, int, int] | None:
+    import ast
+
+    try:
+        compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+    except SyntaxError as error:
+        return f"syntax error: {error.msg}", error.lineno or 1, max((error.offset or 1) - 1, 0)
+    except (RecursionError, MemoryError):
+        return "code nested too deeply to parse", 1, 0
+    return None
 
 
 def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
@@ -149,9 +165,14 @@ def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
     rules = _rules_triggered(data, codes)
     if not rules:
         return result
-    if _max_nesting(source.text) > MAX_NESTING and "WCE000" in codes:
-        result.diagnostics.append(_file_error(path, f"brackets nested deeper than {MAX_NESTING} levels: too deep to parse"))
-        return result
+    if _max_nesting(source.text) > MAX_NESTING:
+        # LibCST's native parser overflows its stack on very deep nesting (a crash, not an exception);
+        # CPython's own parser refuses more than 200 levels cleanly, so ask it first.
+        refusal = _python_refusal(source.text)
+        if refusal is not None:
+            if SYNTAX_ERROR in codes:
+                result.diagnostics.append(_file_error(path, *refusal))
+            return result
     from wce_lint.analysis.parse import ParseFailure, parse
 
     try:
@@ -161,7 +182,7 @@ def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
         return result
     result.parsed = True
-    lines = source.text.splitlines()
+    lines = split_lines(source.text)
     from wce_lint.suppression import is_suppressed
 
     for rule in rules:
@@ -236,8 +257,9 @@ def lint_paths(
 
 
 def _lint_many(files: list[Path], settings: Settings, *, jobs: int | None, use_cache: bool) -> Iterable[FileResult]:
-    for file in files:
-        yield lint_file(file, settings)
+    from wce_lint.parallel import lint_many  # imports the engine: import it only when used
+
+    return lint_many(files, settings, jobs=jobs, use_cache=use_cache)
 
 
 def severity_of(diagnostic: Diagnostic) -> Severity:

@@ -58,6 +58,15 @@ def decode(data: bytes) -> SourceText:
     return SourceText(text, encoding)
 
 
+_LINE_BREAK = re.compile(r"\r\n|\r|\n")
+
+
+def split_lines(text: str) -> list[str]:
+    """Lines as Python and LibCST count them: only \\r\\n, \\r and \\n end a line (``str.splitlines``
+    also splits on form feeds and other separators, which would shift line numbers)."""
+    return _LINE_BREAK.split(text)
+
+
 def has_skip_file_comment(data: bytes) -> bool:
     """``# wce-lint: skip-file`` anywhere in the first 10 lines."""
     head = b"\n".join(data.split(b"\n", 10)[:10])

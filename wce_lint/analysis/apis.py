@@ -109,7 +109,7 @@ LOSS_APIS: tuple[LossAPI, ...] = (
         names=("tensorflow.compat.v1.nn.sigmoid_cross_entropy_with_logits",),
         display="tf.compat.v1.nn.sigmoid_cross_entropy_with_logits",
         framework="tensorflow", family=SIGMOID, expects=LOGITS, logits="logits", labels="labels",
-        signature=Signature(("_sentinel", "labels", "logits", "name"), required=("labels", "logits")),
+        signature=Signature(("labels", "logits", "name"), required=("labels", "logits")),
     ),
     LossAPI(
         names=("tensorflow.nn.softmax_cross_entropy_with_logits",),
@@ -121,7 +121,7 @@ LOSS_APIS: tuple[LossAPI, ...] = (
         names=("tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits",),
         display="tf.compat.v1.nn.softmax_cross_entropy_with_logits",
         framework="tensorflow", family=SOFTMAX, expects=LOGITS, logits="logits", labels="labels",
-        signature=Signature(("_sentinel", "labels", "logits", "dim", "name", "axis"), required=("labels", "logits")),
+        signature=Signature(("labels", "logits", "dim", "name", "axis"), required=("labels", "logits")),
     ),
     LossAPI(
         names=("tensorflow.compat.v1.nn.softmax_cross_entropy_with_logits_v2",),
@@ -139,7 +139,7 @@ LOSS_APIS: tuple[LossAPI, ...] = (
         names=("tensorflow.compat.v1.nn.sparse_softmax_cross_entropy_with_logits",),
         display="tf.compat.v1.nn.sparse_softmax_cross_entropy_with_logits",
         framework="tensorflow", family=SPARSE, expects=LOGITS, logits="logits", labels="labels",
-        signature=Signature(("_sentinel", "labels", "logits", "name"), required=("labels", "logits")),
+        signature=Signature(("labels", "logits", "name"), required=("labels", "logits")),
     ),
     LossAPI(
         names=("tensorflow.compat.v1.losses.sigmoid_cross_entropy", "tensorflow.losses.sigmoid_cross_entropy"),
@@ -253,6 +253,17 @@ LOSS_APIS: tuple[LossAPI, ...] = (
         focal=True,
     ),
 )
+
+# Keywords an API does not take but users write, with what was meant. TF1 spellings renamed in TF2 first.
+RENAMED_IN_TF2: dict[str, str] = {"targets": "labels", "dim": "axis"}
+KEYWORD_ADVICE: dict[str, str] = {
+    "weights": "per-example weights multiply the loss it returns; per-class positive weights go to `pos_weight`",
+    "class_weights": "per-class positive weights go to `pos_weight`; per-class weights to `model.fit(class_weight=…)`",
+    "class_weight": "per-class weights go to `model.fit(class_weight=…)` or torch `CrossEntropyLoss(weight=…)`",
+    "sample_weight": "multiply the returned per-example loss by the weights instead",
+    "pos_weight": "use `tf.nn.weighted_cross_entropy_with_logits` or torch `BCEWithLogitsLoss(pos_weight=…)` on logits",
+    "from_logits": "`tf.nn` ops and PyTorch losses always take logits (or always probabilities): drop it",
+}
 
 API_BY_NAME: dict[str, LossAPI] = {name: api for api in LOSS_APIS for name in api.names}
 API_BY_COMPILE_STRING: dict[str, LossAPI] = {

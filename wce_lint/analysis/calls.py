@@ -19,6 +19,8 @@ class Binding:
     arguments: dict[str, cst.Arg]
     unexpected: tuple[cst.Arg, ...]  # keywords the signature does not accept
     open: bool
+    surplus: tuple[cst.Arg, ...] = ()  # positional arguments beyond the signature's
+    duplicates: tuple[cst.Arg, ...] = ()  # keywords naming a parameter already given by position
 
     def get(self, parameter: str | None) -> cst.Arg | None:
         if parameter is None:
@@ -37,6 +39,8 @@ class Binding:
 def bind(signature: Signature, call: cst.Call) -> Binding:
     arguments: dict[str, cst.Arg] = {}
     unexpected: list[cst.Arg] = []
+    surplus: list[cst.Arg] = []
+    duplicates: list[cst.Arg] = []
     is_open = False
     position = 0
     for argument in call.args:
@@ -44,19 +48,22 @@ def bind(signature: Signature, call: cst.Call) -> Binding:
             is_open = True
             continue
         if argument.keyword is None:
-            if is_open or position >= len(signature.positional):
-                # after *args we no longer know which parameter a positional argument lands in
-                position += 1
-                continue
-            arguments.setdefault(signature.positional[position], argument)
+            if is_open:
+                continue  # after *args we no longer know which parameter a positional argument lands in
+            if position >= len(signature.positional):
+                surplus.append(argument)
+            else:
+                arguments.setdefault(signature.positional[position], argument)
             position += 1
         else:
             name = argument.keyword.value
             if name in signature.names:
+                if name in arguments:
+                    duplicates.append(argument)
                 arguments[name] = argument
             else:
                 unexpected.append(argument)
-    return Binding(arguments, tuple(unexpected), is_open)
+    return Binding(arguments, tuple(unexpected), is_open, tuple(surplus), tuple(duplicates))
 
 
 @dataclass(frozen=True)

@@ -116,3 +116,36 @@ def _compiled(module: ModuleContext, call: cst.Call, model: Origin, argument: cs
     construction = constructions.get(id(origin.node))
     flag = from_logits(module, construction) if construction is not None else None
     return CompiledLoss(call, model, argument, origin.loss, construction, flag)
+
+
+# -- what a value looks like: a prediction or a target ----------------------------------------------
+_CONSTANT_LIKE = frozenset({
+    f"{lib}.{fn}" for lib in ("tensorflow", "torch", "numpy", "jax.numpy", "keras.ops")
+    for fn in ("ones_like", "zeros_like", "ones", "zeros")
+})
+
+
+def is_prediction(origin: Origin | None) -> bool:
+    """A model's output or an activation's: what goes into the prediction slot."""
+    from wce_lint.analysis.provenance import ACTIVATION, CLIP, MODEL_OUTPUT
+
+    if origin is None:
+        return False
+    if origin.kind == CLIP:
+        return is_prediction(origin.inner)
+    return origin.kind in (MODEL_OUTPUT, ACTIVATION)
+
+
+def is_target(module: ModuleContext, value: cst.BaseExpression, at: StatementInfo | None) -> bool:
+    """A one-hot, a literal tensor of 0s and 1s, or an all-ones/all-zeros target (GAN real/fake labels)."""
+    from wce_lint.analysis.provenance import ONE_HOT
+
+    origin = origin_of(module, value, at)
+    if origin is not None and origin.kind == ONE_HOT:
+        return True
+    if isinstance(value, cst.Call) and module.qualified_names(value.func) & _CONSTANT_LIKE:
+        return True
+    static = static_value(module, value, at)
+    if static is None or static.elements is None or not static.elements or static.source == "random":
+        return False
+    return all(x in (0.0, 1.0) for x in static.elements) and static.rank is not None and static.rank >= 1

@@ -384,7 +384,9 @@ class ModuleContext:
 
     @cached_property
     def lines(self) -> list[str]:
-        return self.text.splitlines()
+        from wce_lint.source import split_lines
+
+        return split_lines(self.text)
 
     def logical_line_range(self, node: cst.CSTNode) -> tuple[int, int]:
         """The lines of the statement holding ``node`` (a ``# noqa`` on any of them applies)."""

@@ -17,7 +17,7 @@ _NOT_CODE = {
     "rbracket", "leading_lines", "trailing_whitespace", "newline", "header", "footer", "empty_lines",
     "operator", "star", "asynchronous", "first_colon", "second_colon", "default_indent",
     "default_newline", "encoding", "has_trailing_newline", "indent", "lines_after_decorators", "comment",
-    "posonly_ind", "trailing_comma", "leading_whitespace", "whitespace", "keyword", "attr", "conversion",
+    "posonly_ind", "trailing_comma", "leading_whitespace", "whitespace", "conversion",
     "relative", "separator", "lines_after_decorators",
 }
 
