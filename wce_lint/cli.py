@@ -27,7 +27,7 @@ import click
 
 from wce_lint import __version__
 from wce_lint.report import FORMATS, OutputFormat, SourceLines
-from wce_lint.report.summary import render_statistics, summary_line
+from wce_lint.report.summary import fixable_line, render_statistics, summary_line
 
 if TYPE_CHECKING:
     from wce_lint.diagnostics import Diagnostic
@@ -124,6 +124,9 @@ def main() -> None:
     default=None,
     help="How to print findings (default: from config, else full on a terminal and concise when piped).",
 )
+@click.option("--fix", is_flag=True, help="Apply safe fixes to the files (and print what remains).")
+@click.option("--unsafe-fixes", is_flag=True, help="With --fix or --diff: apply unsafe fixes too.")
+@click.option("--diff", is_flag=True, help="Print the fixes as a unified diff instead of writing them (exit 1 if any).")
 @click.option("--exit-zero", is_flag=True, help="Exit with 0 even when there are findings.")
 @click.option("--statistics", is_flag=True, help="Print the number of findings per rule instead of the findings.")
 @click.option(
@@ -169,6 +172,9 @@ class CheckOptions:
     ignore: tuple[str, ...]
     preview: bool | None
     output_format: str | None
+    fix: bool
+    unsafe_fixes: bool
+    diff: bool
     exit_zero: bool
     statistics: bool
     config_file: Path | None
@@ -188,6 +194,8 @@ class _Outcome:
     diagnostics: list[Diagnostic]
     internal_errors: list[str]
     sources: SourceLines
+    fixed: int = 0
+    diffs: int = 0
 
 
 def _check(options: CheckOptions) -> int:
@@ -200,8 +208,17 @@ def _check(options: CheckOptions) -> int:
     if options.statistics and chosen.machine_readable and chosen.name != "json":
         raise click.UsageError(f"--statistics prints full/concise text or json, not {chosen.name}")
 
+    if options.fix and options.diff:
+        raise click.UsageError("--fix writes the fixes and --diff only shows them: choose one")
+    if options.reads_stdin and (options.fix or options.diff):
+        return _fix_stdin(options, settings)
     outcome = _lint_stdin(options, settings) if options.reads_stdin else _lint_files(options, settings)
-    # Applying fixes (--fix, --unsafe-fixes, --diff) belongs here: between linting and reporting what is left.
+    if options.fix or options.diff:
+        _apply_fixes(outcome, options, settings)
+        if options.diff:
+            for message in outcome.internal_errors:
+                _error(message)
+            return EXIT_ERROR if outcome.internal_errors else (EXIT_FINDINGS if outcome.diffs else EXIT_OK)
     _report(outcome, chosen, settings, options)
 
     for message in outcome.internal_errors:
@@ -280,9 +297,76 @@ def _report(outcome: _Outcome, chosen: OutputFormat, settings: Settings, options
     else:
         chosen.render(outcome.diagnostics, out, sources=outcome.sources, settings=settings)
     if not chosen.machine_readable and not options.quiet:
-        # Ruff's "[*] N fixable with the `--fix` option." (report.summary.fixable_line) joins once --fix exists.
+        if outcome.fixed:
+            out.write(f"Fixed {outcome.fixed} error{'s' if outcome.fixed != 1 else ''}.\n")
         out.write(summary_line(outcome.diagnostics) + "\n")
+        fixable = fixable_line(outcome.diagnostics)
+        if fixable and not options.fix:
+            out.write(fixable + "\n")
     out.flush()
+
+
+def _apply_fixes(outcome: _Outcome, options: CheckOptions, settings: Settings) -> None:
+    """Fix every file with an applicable fix: write it (``--fix``) or print the diff (``--diff``)."""
+    from wce_lint.fixes import fix_source, is_applicable, unified_diff, write_atomically
+
+    fixable_paths = sorted({d.path for d in outcome.diagnostics if is_applicable(d.fix, options.unsafe_fixes)})
+    remaining = [d for d in outcome.diagnostics if d.path not in fixable_paths]
+    out = _stdout()
+    for path in fixable_paths:
+        try:
+            data = Path(path).read_bytes()
+        except OSError as error:
+            _warning(f"{path}: cannot read the file to fix it ({error.strerror})")
+            remaining.extend(d for d in outcome.diagnostics if d.path == path)
+            continue
+        result = fix_source(data, path, settings, unsafe=options.unsafe_fixes)
+        outcome.internal_errors.extend(result.internal_errors)
+        if not result.changed:
+            remaining.extend(d for d in outcome.diagnostics if d.path == path)
+            continue
+        if options.diff:
+            out.write(unified_diff(path, data, result.fixed))
+            outcome.diffs += 1
+            remaining.extend(d for d in outcome.diagnostics if d.path == path)
+            continue
+        try:
+            write_atomically(Path(path), result.fixed)
+        except OSError as error:
+            _error(f"{path}: cannot write the fixes ({error.strerror}); the file is unchanged")
+            outcome.internal_errors.append(f"{path}: not written")
+            remaining.extend(d for d in outcome.diagnostics if d.path == path)
+            continue
+        outcome.fixed += result.fixed_count
+        remaining.extend(result.diagnostics)
+    outcome.diagnostics = sorted(remaining, key=lambda d: d.sort_key())
+    out.flush()
+
+
+def _fix_stdin(options: CheckOptions, settings: Settings) -> int:
+    """Editors pipe a buffer in and read the fixed source back: source on stdout, findings on stderr."""
+    from wce_lint.fixes import fix_source, unified_diff
+
+    name = options.stdin_filename or _STDIN
+    data = click.get_binary_stream("stdin").read()
+    result = fix_source(data, name, settings, unsafe=options.unsafe_fixes)
+    if options.diff:
+        if result.changed:
+            _stdout().write(unified_diff(name, data, result.fixed))
+    else:
+        stream = click.get_binary_stream("stdout")
+        stream.write(result.fixed)
+        stream.flush()
+    for diagnostic in result.diagnostics:
+        click.echo(f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.display_column}: "
+                   f"{diagnostic.code} {diagnostic.message}", err=True)
+    for message in result.internal_errors:
+        _error(message)
+    if result.internal_errors:
+        return EXIT_ERROR
+    if options.diff:
+        return EXIT_FINDINGS if result.changed else EXIT_OK
+    return EXIT_FINDINGS if result.diagnostics and not options.exit_zero else EXIT_OK
 
 
 def _excluded_with_parents(settings: Settings, path: Path) -> bool:
