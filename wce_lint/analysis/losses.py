@@ -149,3 +149,23 @@ def is_target(module: ModuleContext, value: cst.BaseExpression, at: StatementInf
     if static is None or static.elements is None or not static.elements or static.source == "random":
         return False
     return all(x in (0.0, 1.0) for x in static.elements) and static.rank is not None and static.rank >= 1
+
+
+def is_one_hot(module: ModuleContext, value: cst.BaseExpression, at: StatementInfo | None) -> Origin | bool:
+    """Labels of mutually exclusive classes: a ``one_hot(...)`` output (returned as its Origin, for the
+    trace) or a literal with exactly one 1 per row over at least two columns (True)."""
+    from wce_lint.analysis.provenance import ONE_HOT
+
+    origin = origin_of(module, value, at)
+    if origin is not None and origin.kind == ONE_HOT:
+        return origin
+    static = static_value(module, value, at)
+    if static is None or static.elements is None or static.rank != 2 or static.source == "random":
+        return False
+    rows, columns = static.shape  # type: ignore[misc]
+    if not isinstance(columns, int) or columns < 2 or not rows:
+        return False
+    elements = static.elements
+    return all(
+        sorted(elements[r * columns:(r + 1) * columns]) == [0.0] * (columns - 1) + [1.0] for r in range(rows)
+    )
