@@ -208,12 +208,14 @@ def test_unreadable_files_are_three_wce000_findings_without_traceback(project: P
     assert result.stdout.splitlines()[-1] == "Found 3 errors."
 
 
-def test_missing_path_is_a_warning_on_stderr(project: Path) -> None:
-    write(project, "train.py", CLEAN)
+def test_missing_path_is_an_error_but_the_other_paths_are_checked(project: Path) -> None:
+    # A typo in a CI command must not pass silently as "All checks passed!".
+    write(project, "train.py", NEGATIVE_POS_WEIGHT)
     result = run(project, "train.py", "nowhere.py")
     no_traceback(result)
-    assert "wce-lint: warning: nowhere.py" in result.stderr
-    assert result.stdout == "All checks passed!\n"
+    assert result.returncode == 2
+    assert "wce-lint: error: nowhere.py: no such file or directory" in result.stderr
+    assert FINDING_PREFIX in result.stdout
 
 
 # -- configuration ---------------------------------------------------------------------------------

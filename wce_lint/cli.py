@@ -267,6 +267,9 @@ def _lint_files(options: CheckOptions, settings: Settings) -> _Outcome:
         run = lint_paths(targets, settings, force_exclude=options.force_exclude, use_cache=not options.no_cache)
     for message in run.messages:
         _warning(message)
+    for path in run.missing:
+        # a typo in a CI command must not pass as "All checks passed!"
+        run.internal_errors.append(f"{path}: no such file or directory")
     if targets and run.files_seen == 0 and not run.messages:
         _warning("no Python files found under the given path(s)")
     if options.verbose:

@@ -40,6 +40,7 @@ class RunResult:
     files_seen: int = 0
     files_parsed: int = 0
     messages: list[str] = field(default_factory=list)  # files skipped, with why
+    missing: list[str] = field(default_factory=list)  # paths named on the command line that do not exist
 
 
 # -- discovery -------------------------------------------------------------------------------------
@@ -50,8 +51,7 @@ def discover(paths: Sequence[Path], settings: Settings, *, force_exclude: bool =
     messages: list[str] = []
     for path in paths:
         if not path.exists() and not path.is_symlink():
-            messages.append(f"{path}: no such file or directory")
-            continue
+            continue  # reported by lint_paths as a usage error
         if path.is_dir():
             if force_exclude and settings.is_excluded(path):
                 continue
@@ -247,7 +247,8 @@ def lint_paths(
     use_cache: bool = True,
 ) -> RunResult:
     files, messages = discover(paths, settings, force_exclude=force_exclude)
-    run = RunResult(messages=messages, files_seen=len(files))
+    missing = [str(path) for path in paths if not path.exists() and not path.is_symlink()]
+    run = RunResult(messages=messages, files_seen=len(files), missing=missing)
     for result in _lint_many(files, settings, jobs=jobs, use_cache=use_cache):
         run.diagnostics.extend(result.diagnostics)
         run.internal_errors.extend(result.internal_errors)

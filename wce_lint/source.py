@@ -9,6 +9,7 @@ import tokenize
 from dataclasses import dataclass
 
 # PEP 263: the declaration must be on line 1 or 2.
+_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
 _SKIP_FILE = re.compile(rb"#\s*wce-lint\s*:\s*skip-file\b", re.IGNORECASE)
 
 
@@ -37,7 +38,11 @@ def decode(data: bytes) -> SourceText:
     try:
         encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
     except SyntaxError as error:
-        raise UnreadableSource(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from None
+        if _COOKIE.search(b"\n".join(data.split(b"\n", 2)[:2])) is None:
+            # No declaration at all: the first lines simply are not UTF-8. Say where, as for later lines.
+            encoding = "utf-8"
+        else:
+            raise UnreadableSource(f"invalid encoding declaration: {error.msg}", error.lineno or 1) from None
     try:
         codecs.lookup(encoding)
     except LookupError:
