@@ -66,8 +66,8 @@ def display_path(path: str) -> str:
         try:
             return Path(path).relative_to(Path.cwd()).as_posix()
         except ValueError:
-            return Path(path).as_posix()
-    return Path(path).as_posix() if path != "-" else path
+            pass
+    return path.replace(os.sep, "/")
 
 
 def escape_data(text: str) -> str:
