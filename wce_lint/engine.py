@@ -92,16 +92,13 @@ def _walk(root: Path, settings: Settings, messages: list[str]) -> Iterator[Path]
 
 # -- one file --------------------------------------------------------------------------------------
 @lru_cache(maxsize=None)
-def _trigger_pattern(codes: frozenset[str]) -> re.Pattern[bytes] | None:
-    triggers = sorted({t for code in codes for t in REGISTRY[code].triggers})
-    if not triggers:
-        return None
-    return re.compile(b"|".join(re.escape(t) for t in triggers))
+def _triggers(codes: frozenset[str]) -> tuple[bytes, ...]:
+    return tuple(sorted({t for code in codes for t in REGISTRY[code].triggers}))
 
 
 def _rules_triggered(data: bytes, codes: frozenset[str]) -> list[Rule]:
-    pattern = _trigger_pattern(codes)
-    if pattern is None or pattern.search(data) is None:
+    # `bytes in bytes` is a fast substring search; a regex alternation is many times slower on big files.
+    if not any(trigger in data for trigger in _triggers(codes)):
         return []
     return [
         REGISTRY[code]

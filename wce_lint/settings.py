@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import asdict, dataclass, field
 from fnmatch import fnmatchcase
+from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
 from wce_lint.selection import enabled_codes, expand_all
@@ -34,6 +36,24 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 )
 
 
+@lru_cache(maxsize=64)
+def _split_patterns(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """Globs on a bare name (matched against each file or folder name) and globs on a relative path."""
+    cleaned = tuple(p.rstrip("/") for p in patterns)
+    return tuple(p for p in cleaned if "/" not in p), tuple(p for p in cleaned if "/" in p)
+
+
+@lru_cache(maxsize=16)
+def _absolute_root(root: Path) -> str:
+    return os.path.abspath(root)
+
+
+@lru_cache(maxsize=64)
+def _codes(select: tuple[str, ...] | None, extend_select: tuple[str, ...], ignore: tuple[str, ...],
+           preview: bool) -> frozenset[str]:
+    return enabled_codes(select, extend_select, ignore, preview)
+
+
 @dataclass(frozen=True)
 class Settings:
     select: tuple[str, ...] | None = None
@@ -49,7 +69,7 @@ class Settings:
     config_path: Path | None = None
 
     def codes(self) -> frozenset[str]:
-        return enabled_codes(self.select, self.extend_select, self.ignore, self.preview)
+        return _codes(self.select, self.extend_select, self.ignore, self.preview)
 
     def codes_for(self, path: str) -> frozenset[str]:
         """The enabled codes minus the per-file ignores matching ``path``."""
@@ -64,17 +84,23 @@ class Settings:
         return codes
 
     def relative(self, path: str | Path) -> str:
-        try:
-            return Path(path).resolve().relative_to(self.root.resolve()).as_posix()
-        except (ValueError, OSError):
-            return Path(path).as_posix()
+        # abspath, not resolve(): no system call per file, and a symlinked file keeps its own name.
+        absolute = os.path.abspath(path)
+        root = _absolute_root(self.root)
+        if absolute == root or absolute.startswith(root.rstrip(os.sep) + os.sep):
+            return Path(os.path.relpath(absolute, root)).as_posix()
+        return Path(path).as_posix()
 
     def is_excluded(self, path: Path) -> bool:
         """True when ``path`` (a file or folder) matches ``exclude`` or ``extend-exclude``."""
+        name_patterns, path_patterns = _split_patterns((*self.exclude, *self.extend_exclude))
+        if any(fnmatchcase(path.name, pattern) for pattern in name_patterns):
+            return True
+        if not path_patterns:
+            return False
         relative = self.relative(path)
         parts = PurePosixPath(relative).parts
-        for pattern in (*self.exclude, *self.extend_exclude):
-            pattern = pattern.rstrip("/")
+        for pattern in path_patterns:
             if fnmatchcase(path.name, pattern) or fnmatchcase(relative, pattern):
                 return True
             # "fixtures/**" should exclude the folder itself as well as what is inside it.

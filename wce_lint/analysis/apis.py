@@ -271,7 +271,9 @@ API_BY_COMPILE_STRING: dict[str, LossAPI] = {
 }
 
 # Words whose presence in a file's bytes means a loss call may be there (the engine's pre-check).
-LOSS_TRIGGERS: tuple[bytes, ...] = (b"entropy", b"BCE", b"focal")
+# Every loss API name holds one of them (cross_entropy, Crossentropy, CrossEntropyLoss, BCELoss, focal);
+# "entropy" alone would also let through every file about random numbers.
+LOSS_TRIGGERS: tuple[bytes, ...] = (b"ross_entropy", b"rossentropy", b"rossEntropy", b"BCELoss", b"BCEWith", b"focal")
 
 
 def loss_api(qualified_names: frozenset[str]) -> LossAPI | None:
