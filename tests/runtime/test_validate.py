@@ -259,3 +259,9 @@ def test_rule_names_match_the_static_registry() -> None:
     shared = set(REGISTRY) & set(RULE_NAMES)
     assert shared, "the registry shares no code with the runtime"
     assert {code: REGISTRY[code].name for code in shared} == {code: RULE_NAMES[code] for code in shared}
+
+
+def test_unusual_inputs_do_not_crash(tf) -> None:
+    ragged = tf.ragged.constant([[1.0, 0.0], [1.0]])
+    assert isinstance(validate(ragged, ragged, 2.0), list)
+    assert isinstance(validate({"a": [1.0]}, [0.5], loss="binary_crossentropy"), list)

@@ -164,6 +164,8 @@ def view(value: Any, argument: str) -> TensorView | None:
                 values = np.asarray(to_numpy())
             except Exception:  # noqa: BLE001 - a symbolic object refusing .numpy() just has no values
                 values = None
+            if values is not None and values.dtype == object:  # ragged rows: no rectangular values
+                values = None
         return TensorView(argument, _tensor_shape(value.shape), _dtype_name(value.dtype), values,
                           values is None, value, keras_activation=hasattr(value, "_keras_logits"))
     try:

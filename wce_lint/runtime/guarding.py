@@ -234,7 +234,7 @@ def _collect_patches() -> list[_Patch]:
         keras = None  # type: ignore[assignment]
     try:
         keras_modules.append(("tf.keras.losses", tf.keras.losses))
-    except (ImportError, AttributeError):  # pragma: no cover - tf.keras needs keras / tf-keras installed
+    except (ImportError, AttributeError, ValueError):  # pragma: no cover - tf.keras needs keras installed
         pass
     for module_name, module in keras_modules:
         for attribute in _KERAS_FUNCTIONS:

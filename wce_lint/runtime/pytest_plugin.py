@@ -9,6 +9,7 @@ rest of the runtime) unless ``--wce-guard`` was given, and then only when the fi
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any, Generator
 
 import pytest
@@ -30,6 +31,10 @@ def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line(
         "markers", "no_wce_guard: do not run this test inside wce-lint's guard even with --wce-guard"
     )
+    # A clear usage error instead of a traceback on the first test. (Reached when this module is imported
+    # without going through wce_lint.runtime's own TensorFlow check, e.g. from a top-level entry-point shim.)
+    if config.getoption("wce_guard", False) and importlib.util.find_spec("tensorflow") is None:
+        raise pytest.UsageError('--wce-guard needs TensorFlow: pip install "wce-lint[runtime]"')
 
 
 def pytest_report_header(config: pytest.Config) -> str | None:
