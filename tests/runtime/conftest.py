@@ -18,8 +18,6 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-pytest_plugins = ["pytester"]
-
 
 @pytest.fixture(scope="session")
 def tf():

@@ -4,9 +4,27 @@ from __future__ import annotations
 
 import pytest
 
+import os
+from importlib.metadata import entry_points
+
 from tests.runtime.conftest import ROOT
 
-PLUGIN = ("-p", "wce_lint.runtime.pytest_plugin")
+# In the test module, not in tests/runtime/conftest.py: pytest rejects pytest_plugins in a conftest below
+# the rootdir.
+pytest_plugins = ["pytester"]
+
+MODULE = "wce_lint.runtime.pytest_plugin"
+
+
+def plugin_arguments() -> tuple[str, ...]:
+    """``-p MODULE`` unless an installed ``pytest11`` entry point loads it already (loading it twice, under
+    two names, is an error in pluggy)."""
+    if any(entry.value == MODULE for entry in entry_points(group="pytest11")):
+        return ()
+    return ("-p", MODULE)
+
+
+PLUGIN = plugin_arguments()
 
 TESTS = '''
 import pytest
@@ -36,7 +54,7 @@ def test_without_the_option_nothing_is_checked(pytester: pytest.Pytester, tf) ->
     pytester.makepyfile(test_losses=TESTS)
     result = pytester.runpytest(*PLUGIN)
     result.assert_outcomes(passed=3)
-    assert "wce-lint" not in result.stdout.str()
+    assert "wce-lint: every test runs" not in result.stdout.str()
 
 
 def test_option_is_documented(pytester: pytest.Pytester) -> None:
@@ -47,7 +65,7 @@ def test_option_is_documented(pytester: pytest.Pytester) -> None:
 def test_plugin_does_not_import_tensorflow_at_startup(pytester: pytest.Pytester,
                                                       monkeypatch: pytest.MonkeyPatch) -> None:
     # A fresh interpreter: this process has long imported TensorFlow.
-    monkeypatch.setenv("PYTHONPATH", str(ROOT))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]))
     pytester.makepyfile(test_probe='''
 import sys
 
