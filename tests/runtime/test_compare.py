@@ -137,7 +137,7 @@ def test_report_prints_an_aligned_table(tf) -> None:
     assert isinstance(report, ComparisonReport)
     lines = str(report).splitlines()
     header, rule = lines[1], lines[2]
-    assert header.split() [:2] == ["case", "dtype"] and "max abs err" in header and "grad rel err" in header
+    assert header.split()[:2] == ["case", "dtype"] and "max abs err" in header and "grad rel err" in header
     assert set(rule.replace(" ", "")) == {"-"}
     table = lines[1: 3 + len(report.rows)]
     # Every column starts where the header's does.

@@ -163,9 +163,11 @@ def test_sparse_and_keras_variants(tf) -> None:
     [
         # TensorFlow's documented example.
         lambda tf: call(tf.constant([1.0, 0.5, 0.0]), tf.constant([1.5, -0.1, -10.0]), 1.5),
-        lambda tf: call(tf.constant([[1.0, 0.0, 1.0]]), tf.constant([[2.0, -3.0, 0.4]]), tf.constant([1.0, 4.0, 0.5])),
+        lambda tf: call(tf.constant([[1.0, 0.0, 1.0]]), tf.constant([[2.0, -3.0, 0.4]]),
+                        tf.constant([1.0, 4.0, 0.5])),
         lambda tf: call(tf.constant([1.0, 0.0]), tf.constant([0.4, -8.0]), loss="sigmoid_cross_entropy_with_logits"),
-        lambda tf: call(tf.constant([[0.0, 1.0]]), tf.constant([[2.0, -1.0]]), loss="softmax_cross_entropy_with_logits"),
+        lambda tf: call(tf.constant([[0.0, 1.0]]), tf.constant([[2.0, -1.0]]),
+                        loss="softmax_cross_entropy_with_logits"),
         lambda tf: call(tf.constant([1, 0]), tf.constant([[2.0, -1.0], [0.1, 0.2]]),
                         loss="sparse_softmax_cross_entropy_with_logits"),
         # Keras: probabilities with the default from_logits=False, logits with from_logits=True.

@@ -51,7 +51,10 @@ _EXPORTS: dict[str, str] = {
 _SUBMODULES = frozenset({"reference", "findings", "apis", "validation", "comparison", "guarding",
                          "pytest_plugin"})
 
-__all__ = sorted([*_EXPORTS, "reference"])
+__all__ = [
+    "CaseResult", "ComparisonReport", "Finding", "WCELossError", "WCELossWarning", "check",
+    "compare_to_reference", "guard", "reference", "validate",
+]
 
 if TYPE_CHECKING:
     from wce_lint.runtime import reference

@@ -586,10 +586,11 @@ def _findings(report: ComparisonReport) -> list[Finding]:
     value_rows = [row for row in rows if row.value_mismatches]
     if value_rows:
         worst = max(value_rows, key=lambda row: row.max_rel_error)
+        example = worst.examples.get(("value", "mismatch"))
         findings.append(make_finding(
             "WCE602",
             f"loss_fn differs from {reference} beyond tolerance in {len(value_rows)} of {total} cases "
-            f"(max rel err {worst.max_rel_error:.3g} in {worst.name}/{worst.dtype}); e.g. {worst.examples.get(('value', 'mismatch'))}"
+            f"(max rel err {worst.max_rel_error:.3g} in {worst.name}/{worst.dtype}); e.g. {example}"
             + ("" if nonfinite_rows else _diagnosis(rows)),
             argument="loss_fn",
         ))

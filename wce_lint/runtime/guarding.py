@@ -336,8 +336,12 @@ class Guard:
 
 @overload
 def guard(mode: Mode = "raise", *, graph_asserts: bool = False) -> Guard: ...
+
+
 @overload
 def guard(mode: F) -> F: ...
+
+
 def guard(mode: Any = "raise", *, graph_asserts: bool = False) -> Any:
     """Validate every TensorFlow/Keras cross-entropy call made while the guard is active.
 

@@ -180,7 +180,7 @@ class _Validator:
             self.add("WCE303", f"{labels.argument} have dtype {labels.dtype}, but {spec.name} needs float labels "
                                f"of the logits' dtype ({expected}); tf.nn ops raise InvalidArgumentError on "
                                "integer labels",
-                     argument=labels.argument, help=f"tf.cast(labels, {expected if expected != 'float' else 'logits.dtype'})")
+                     argument=labels.argument, help="tf.cast(labels, logits.dtype)")
 
     # WCE301 / WCE302 ----------------------------------------------------------------------------------
     def check_shapes(self) -> None:
