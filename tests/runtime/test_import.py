@@ -55,7 +55,7 @@ def test_imports_are_lazy() -> None:
         "import sys\n"
         "import wce_lint\n"
         "print('after wce_lint:', 'numpy' in sys.modules, 'tensorflow' in sys.modules)\n"
-        "import wce_lint.runtime, wce_lint.runtime.pytest_plugin\n"
+        "import wce_lint.runtime, wce_lint.pytest_plugin\n"
         "print('after runtime:', 'tensorflow' in sys.modules)\n"
         "from wce_lint.runtime import validate\n"
         "print('after import validate:', 'tensorflow' in sys.modules)\n"
@@ -78,3 +78,15 @@ def test_public_api() -> None:
         assert getattr(runtime, name) is not None
     assert issubclass(runtime.WCELossError, ValueError)
     assert callable(runtime.reference.weighted_sigmoid_cross_entropy)
+
+
+def test_pytest_plugin_loads_without_tensorflow() -> None:
+    # The pytest11 entry point is loaded by every pytest run: an install without the runtime extra must not break it.
+    result = run_python(
+        "import sys\n"
+        "sys.modules['tensorflow'] = None  # as if TensorFlow were not installed\n"
+        "import wce_lint.pytest_plugin\n"
+        "print('plugin ok', 'tensorflow' in sys.modules and sys.modules['tensorflow'] is not None)\n"
+    )
+    assert result.returncode == 0, result.stderr
+    assert "plugin ok False" in result.stdout

@@ -13,7 +13,7 @@ from tests.runtime.conftest import ROOT
 # the rootdir.
 pytest_plugins = ["pytester"]
 
-MODULE = "wce_lint.runtime.pytest_plugin"
+MODULE = "wce_lint.pytest_plugin"
 
 
 def plugin_arguments() -> tuple[str, ...]:
@@ -71,7 +71,7 @@ import sys
 
 def test_probe():
     assert "tensorflow" not in sys.modules
-    assert "wce_lint.runtime.pytest_plugin" in sys.modules
+    assert "wce_lint.pytest_plugin" in sys.modules
 ''')
     result = pytester.runpytest_subprocess(*PLUGIN)
     result.assert_outcomes(passed=1)

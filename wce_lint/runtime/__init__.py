@@ -7,7 +7,7 @@
 * ``reference`` — NumPy float64 reference implementations.
 
 TensorFlow is imported lazily: importing this package only checks that it is installed, so the pytest
-plugin (``wce_lint.runtime.pytest_plugin``, loaded by every pytest run) costs nothing until
+plugin (``wce_lint.pytest_plugin``, loaded by every pytest run) costs nothing until
 ``--wce-guard`` is given.
 """
 
