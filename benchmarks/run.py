@@ -1,0 +1,305 @@
+"""Time wce-lint against ruff, fixit and the bare LibCST parse on two locally built corpora.
+
+    python benchmarks/run.py                      # both corpora, 5 runs per row
+    python benchmarks/run.py --corpus B --runs 7
+    python benchmarks/run.py --fixit-files 0      # skip fixit (minutes per run)
+
+Corpus A is the running interpreter's standard library (copied, without site-packages); corpus B is generated
+by ``benchmarks/corpus_b.py``. Both are built under ``--workdir`` (outside the repository by default, so the
+repository's own ``[tool.wce-lint]`` config does not apply to them). Every row runs a command in a fresh
+process and reports the median of ``--runs`` runs: wall time, CPU time (user + system of the process and its
+children, from ``wait4``), peak memory (the largest resident set of the process tree: ``ru_maxrss``) and files
+per second. See ``benchmarks/README.md`` for what each row means and the latest figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import sysconfig
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import corpus_b  # noqa: E402  (a sibling module, not a package)
+
+# -- measuring one command -------------------------------------------------------------------------
+
+
+@dataclass
+class Sample:
+    wall: float
+    cpu: float
+    peak_mib: float
+
+
+@dataclass
+class Row:
+    name: str
+    files: int
+    samples: list[Sample]
+    note: str = ""
+    scale: float = 1.0  # fixit runs on a subset: times are multiplied by files / subset
+
+    def median(self, attribute: str) -> float:
+        return statistics.median(getattr(sample, attribute) for sample in self.samples)
+
+    @property
+    def wall(self) -> float:
+        return self.median("wall") * self.scale
+
+    @property
+    def cpu(self) -> float:
+        return self.median("cpu") * self.scale
+
+
+def run_once(command: list[str], cwd: Path, env: dict[str, str] | None = None, any_exit: bool = False) -> Sample:
+    """Run ``command`` and measure it with ``wait4``: the rusage of that child includes its own reaped
+    children (the worker processes), and its ``ru_maxrss`` is the largest of the tree."""
+    start = time.perf_counter()
+    process = subprocess.Popen(
+        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+    )
+    assert process.stderr is not None
+    errors = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    wall = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode not in (0, 1) and not any_exit:  # 1: findings
+        raise SystemExit(f"{' '.join(command)} exited with {process.returncode}:\n{errors.decode(errors='replace')[-2000:]}")
+    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+
+
+def measure(
+    name: str, command: list[str], cwd: Path, files: int, runs: int, *, before=None, env=None, note: str = "",
+    any_exit: bool = False,
+) -> Row:
+    samples = []
+    for _ in range(runs):
+        if before is not None:
+            before()
+        samples.append(run_once(command, cwd, env, any_exit))
+    row = Row(name, files, samples, note)
+    print(f"  {name:<44} {row.wall:8.3f} s", file=sys.stderr, flush=True)
+    return row
+
+
+# -- the corpora -----------------------------------------------------------------------------------
+def build_corpus_a(dest: Path) -> Path:
+    stdlib = Path(sysconfig.get_paths()["stdlib"])
+    marker = dest / ".built-from"
+    if marker.exists() and marker.read_text() == str(stdlib):
+        return dest
+    if dest.exists():
+        shutil.rmtree(dest)
+    shutil.copytree(stdlib, dest, ignore=shutil.ignore_patterns("site-packages", "__pycache__", "*.pyc"))
+    marker.write_text(str(stdlib))
+    return dest
+
+
+def build_corpus_b(dest: Path, files: int) -> Path:
+    marker = dest / ".built-files"
+    if marker.exists() and marker.read_text() == str(files):
+        return dest
+    corpus_b.build(dest, files)
+    marker.write_text(str(files))
+    return dest
+
+
+def python_files(root: Path) -> list[Path]:
+    """The files wce-lint checks under ``root`` (its own discovery, so every tool is given the same count)."""
+    from wce_lint.engine import discover
+    from wce_lint.settings import Settings
+
+    files, _ = discover([root], Settings(root=root))
+    return files
+
+
+def prechecked(root: Path, files: list[Path]) -> list[Path]:
+    """The files the engine's byte-level pre-check lets through to the parser."""
+    from wce_lint.engine import _rules_triggered
+    from wce_lint.settings import Settings
+
+    settings = Settings(root=root)
+    return [file for file in files if _rules_triggered(file.read_bytes(), settings.codes_for(str(file)))]
+
+
+# -- the floor: LibCST's parse alone, over all cores ---------------------------------------------
+def floor_worker(list_file: Path, jobs: int) -> None:
+    """``run.py _floor LIST JOBS``: parse every listed file with LibCST, nothing else, in a pool of ``jobs``
+    forked processes (what wce-lint's pool does, minus the analysis)."""
+    import multiprocessing
+
+    paths = list_file.read_text().splitlines()
+    chunk = max(1, min(16, len(paths) // (jobs * 4) or 1))
+    if jobs <= 1:
+        for path in paths:
+            _parse(path)
+        return
+    with multiprocessing.get_context("fork").Pool(jobs) as pool:
+        for _ in pool.imap_unordered(_parse, paths, chunksize=chunk):
+            pass
+
+
+def _parse(path: str) -> None:
+    import libcst
+
+    try:
+        libcst.parse_module(Path(path).read_bytes().decode("utf-8"))
+    except Exception:  # noqa: BLE001 - a syntax error costs its parse like any file
+        pass
+
+
+def ideal_floor(files: list[Path], cores: int) -> float:
+    """Sum of the single-process parse times of ``files`` divided by ``cores``: no process start, no import."""
+    import libcst
+
+    total = 0.0
+    for file in files:
+        text = file.read_bytes().decode("utf-8", errors="replace")
+        start = time.process_time()
+        try:
+            libcst.parse_module(text)
+        except Exception:  # noqa: BLE001
+            pass
+        total += time.process_time() - start
+    return total / cores
+
+
+# -- one corpus ------------------------------------------------------------------------------------
+def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, env: dict[str, str]) -> list[Row]:
+    files = python_files(root)
+    parsed = prechecked(root, files)
+    count = len(files)
+    cores = os.cpu_count() or 1
+    lines = sum(file.read_bytes().count(b"\n") for file in files)
+    print(f"\ncorpus {label}: {root} — {count} files, {lines} lines, {len(parsed)} pass the pre-check",
+          file=sys.stderr)
+    wce = [python, "-m", "wce_lint", ".", "--exit-zero", "-q", "--output-format", "concise"]
+    cache = root / ".wce_lint_cache"
+
+    def drop_cache() -> None:
+        shutil.rmtree(cache, ignore_errors=True)
+
+    rows = [
+        measure("wce-lint cold (empty cache)", wce, root, count, args.runs, before=drop_cache, env=env),
+        measure("wce-lint --no-cache", [*wce, "--no-cache"], root, count, args.runs, env=env),
+    ]
+    run_once(wce, root, env)  # fill the cache
+    rows.append(measure("wce-lint warm (nothing changed)", wce, root, count, args.runs, env=env))
+    rows.append(measure("wce-lint warm, one file edited", wce, root, count, args.runs, env=env,
+                        before=lambda: _touch_content(parsed[0] if parsed else files[0])))
+    ruff = shutil.which("ruff", path=str(Path(python).parent)) or shutil.which("ruff")
+    if ruff:
+        rows.append(measure("ruff check --no-cache --select F", [ruff, "check", "--no-cache", "--select", "F",
+                            "--exit-zero", "-q", "."], root, count, args.runs))
+    list_file = Path(tempfile.mkstemp(suffix=".txt")[1])
+    list_file.write_text("\n".join(str(file) for file in parsed))
+    rows.append(measure(f"LibCST parse of pre-checked files ({cores} procs)",
+                        [python, str(Path(__file__).resolve()), "_floor", str(list_file), str(cores)],
+                        root, len(parsed), args.runs, env=env, note=f"{len(parsed)} files"))
+    ideal = ideal_floor(parsed, cores)
+    rows.append(Row(f"  ideal: Σ parse CPU / {cores} cores", len(parsed), [Sample(ideal, ideal * cores, 0.0)],
+                    note="in-process, no start-up"))
+    list_file.unlink()
+    fixit = shutil.which("fixit", path=args.fixit_path) if args.fixit_path else shutil.which("fixit")
+    if fixit and args.fixit_files > 0:
+        subset = root.parent / f"{root.name}-fixit-subset"
+        shutil.rmtree(subset, ignore_errors=True)
+        step = max(1, count // args.fixit_files)
+        chosen = files[::step][: args.fixit_files]
+        for file in chosen:
+            target = subset / file.relative_to(root)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(file, target)
+        row = measure(f"fixit lint (default rules; {len(chosen)}-file subset)", [fixit, "lint", "."], subset,
+                      count, args.fixit_runs, any_exit=True)
+        row.scale = count / len(chosen)
+        row.note = f"measured on {len(chosen)} files, times × {row.scale:.1f}"
+        rows.append(row)
+    return rows
+
+
+def _touch_content(file: Path) -> None:
+    """Change one file's bytes (append or remove a trailing comment) so exactly one entry misses."""
+    data = file.read_bytes()
+    marker = b"# benchmark edit\n"
+    file.write_bytes(data[: -len(marker)] if data.endswith(marker) else data + marker)
+
+
+# -- the table ---------------------------------------------------------------------------------------
+def print_table(label: str, rows: list[Row], runs: int) -> None:
+    print(f"\n### Corpus {label}\n")
+    print("| command | wall (s) | CPU (s) | peak RSS (MiB) | files/s | note |")
+    print("|---|---:|---:|---:|---:|---|")
+    for row in rows:
+        peak = f"{row.median('peak_mib'):.0f}" if row.median("peak_mib") else "—"
+        rate = row.files / row.wall if row.wall else 0.0
+        runs_note = "" if len(row.samples) == runs else f"{len(row.samples)} run(s)"
+        note = "; ".join(part for part in (row.note, runs_note) if part)
+        print(f"| {row.name} | {row.wall:.3f} | {row.cpu:.2f} | {peak} | {rate:,.0f} | {note} |")
+
+
+def machine() -> str:
+    model = platform.processor() or platform.machine()
+    try:
+        for line in subprocess.run(["lscpu"], capture_output=True, text=True).stdout.splitlines():
+            if line.startswith("Model name:"):
+                model = line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores, {model}, Python {platform.python_version()}, {platform.system()}"
+
+
+def main() -> None:
+    if len(sys.argv) > 1 and sys.argv[1] == "_floor":
+        floor_worker(Path(sys.argv[2]), int(sys.argv[3]))
+        return
+    parser = argparse.ArgumentParser(description="wce-lint benchmarks (see benchmarks/README.md)")
+    parser.add_argument("--corpus", choices=("A", "B", "all"), default="all")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--files-b", type=int, default=1600, help="modules in corpus B (default 1600)")
+    parser.add_argument("--workdir", type=Path, default=Path(tempfile.gettempdir()) / "wce-lint-bench")
+    parser.add_argument("--fixit-files", type=int, default=60, help="files in fixit's subset; 0 skips fixit")
+    parser.add_argument("--fixit-runs", type=int, default=3)
+    parser.add_argument("--fixit-path", default=None, help="a PATH-style folder list to find `fixit` in")
+    parser.add_argument("--wce-lint-path", type=Path, default=None,
+                        help="a folder holding another wce_lint package to time instead of the installed one")
+    args = parser.parse_args()
+    python = sys.executable
+    env = dict(os.environ)
+    if args.wce_lint_path:
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(args.wce_lint_path), env.get("PYTHONPATH")]))
+        sys.path.insert(0, str(args.wce_lint_path))
+    args.workdir.mkdir(parents=True, exist_ok=True)
+    load = os.getloadavg()[0]
+
+    print(f"machine: {machine()}", file=sys.stderr)
+    version_row = measure("wce-lint --version", [python, "-m", "wce_lint", "--version"], args.workdir, 0,
+                          max(args.runs, 5), env=env)
+    tables = []
+    if args.corpus in ("A", "all"):
+        tables.append(("A (standard library)", bench_corpus("A", build_corpus_a(args.workdir / "stdlib"), args,
+                                                             python, env)))
+    if args.corpus in ("B", "all"):
+        tables.append(("B (generated ML code)", bench_corpus(
+            "B", build_corpus_b(args.workdir / "ml-corpus", args.files_b), args, python, env)))
+
+    print(f"\nmachine: {machine()}; load average before the run: {load:.2f}")
+    print(f"median of {args.runs} runs per row (fixit: {args.fixit_runs})\n")
+    print(f"`wce-lint --version`: {version_row.wall * 1000:.0f} ms wall, {version_row.median('peak_mib'):.0f} MiB")
+    for label, rows in tables:
+        print_table(label, rows, args.runs)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,291 @@
+"""The content-hash cache: a file whose bytes, path and effective rules have not changed since the last run
+is not read by the analysis again; its findings come back from ``.wce_lint_cache/`` in the project root.
+
+Layout: ``.wce_lint_cache/<version>/<settings fingerprint>.json``, one JSON document per configuration (so
+alternating ``--select`` runs keep each other warm), loaded once and written once per run, atomically
+(temporary file + ``os.replace``). Each entry is keyed by the display path and stores the digest of
+everything its findings depend on: the file's bytes, the path (diagnostics carry it), the rules enabled for
+that path, the settings fingerprint and the code of wce-lint itself. A mismatch is a miss.
+
+The folder is safe to delete, holds a ``CACHEDIR.TAG`` and a ``.gitignore`` so backups and git skip it, and
+is never trusted: JSON only (never pickle), and anything unreadable or malformed is silently a miss.
+
+This module must stay light: a fully cached run imports neither LibCST nor ``wce_lint.analysis``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import enum
+import hashlib
+import json
+import os
+import tempfile
+import types
+import typing
+from pathlib import Path
+from typing import Any, Callable, Iterable
+
+from wce_lint import __version__
+from wce_lint.diagnostics import Diagnostic
+if typing.TYPE_CHECKING:
+    from wce_lint.settings import Settings
+
+CACHE_DIR = ".wce_lint_cache"
+# Bumped when the layout of this file's JSON changes; part of every digest.
+FORMAT = 1
+_CACHEDIR_TAG = (
+    "Signature: 8a477f597d28d172789f06886806bc55\n"
+    "# This file is a cache directory tag created by wce-lint.\n"
+    "# For information about cache directory tags see https://bford.info/cachedir/\n"
+)
+
+
+# -- what a result depends on ---------------------------------------------------------------------
+def code_fingerprint() -> str:
+    """wce-lint's version plus the size and mtime of its own modules.
+
+    The version alone is not enough while wce-lint itself is being developed (or patched in place): a rule
+    edited under an unchanged version must not be answered from the cache. Stat-ing the package's few
+    dozen files costs well under a millisecond.
+    """
+    package = Path(__file__).parent
+    parts = [__version__, str(FORMAT)]
+    stack = [package]
+    while stack:
+        folder = stack.pop()
+        try:
+            entries = sorted(os.scandir(folder), key=lambda entry: entry.name)
+        except OSError:
+            continue
+        for entry in entries:
+            if entry.is_dir(follow_symlinks=False):
+                if entry.name not in ("__pycache__", "runtime"):  # the runtime checker changes no finding
+                    stack.append(Path(entry.path))
+            elif entry.name.endswith(".py"):
+                try:
+                    stat = entry.stat()
+                except OSError:
+                    continue
+                parts.append(f"{entry.path}:{stat.st_size}:{stat.st_mtime_ns}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()[:16]
+
+
+class KeyMaker:
+    """Computes a file's cache digest. One per run: the settings-wide part is hashed once."""
+
+    def __init__(self, settings: Settings, code: str | None = None) -> None:
+        self.settings = settings
+        self._prefix = f"{code or code_fingerprint()}\0{settings.fingerprint()}\0".encode()
+        # Without per-file ignores every path gets the same rules: compute them once.
+        self._shared_codes = None if settings.per_file_ignores else _joined(settings.codes())
+
+    def codes(self, path: str) -> bytes:
+        if self._shared_codes is not None:
+            return self._shared_codes
+        return _joined(self.settings.codes_for(path))
+
+    def key(self, data: bytes, path: str) -> str:
+        digest = hashlib.sha256(self._prefix)
+        digest.update(self.codes(path))
+        digest.update(b"\0")
+        digest.update(path.encode("utf-8", "surrogateescape"))
+        digest.update(b"\0")
+        digest.update(data)
+        return digest.hexdigest()[:32]
+
+
+def _joined(codes: Iterable[str]) -> bytes:
+    return ",".join(sorted(codes)).encode()
+
+
+# -- the store ------------------------------------------------------------------------------------
+class Cache:
+    """Entries ``display path → [digest, [diagnostic, …]]``, read once at the start of a run."""
+
+    def __init__(self, settings: Settings, code: str | None = None) -> None:
+        self.keys = KeyMaker(settings, code)
+        self.folder = Path(settings.root) / CACHE_DIR
+        self.file = self.folder / __version__ / f"{settings.fingerprint()}.json"
+        self._entries: dict[str, list[Any]] = {}
+        self._changed: dict[str, list[Any]] = {}
+        self._loaded_stamp: tuple[int, int] | None = None
+        self._load()
+
+    def _load(self) -> None:
+        entries = _read_entries(self.file)
+        if entries is not None:
+            self._entries = entries
+            self._loaded_stamp = _stamp(self.file)
+
+    def get(self, path: str, key: str) -> list[Diagnostic] | None:
+        """The cached diagnostics of ``path`` if its digest is ``key``; None on a miss (or a bad entry)."""
+        entry = self._entries.get(path)
+        if entry is None or entry[0] != key:
+            return None
+        try:
+            return [decode_diagnostic(item) for item in entry[1]]
+        except (TypeError, ValueError, KeyError, IndexError, AttributeError):
+            return None  # written by a buggy or foreign version: recompute
+
+    def put(self, path: str, key: str, diagnostics: Iterable[Diagnostic]) -> None:
+        entry = [key, [encode_diagnostic(diagnostic) for diagnostic in diagnostics]]
+        self._entries[path] = entry
+        self._changed[path] = entry
+
+    def save(self) -> None:
+        """Write the entries if anything changed; failures (read-only tree, full disk …) are ignored."""
+        if not self._changed:
+            return
+        try:
+            self._save()
+        except (OSError, ValueError):
+            pass
+
+    def _save(self) -> None:
+        entries = self._entries
+        if self._loaded_stamp != _stamp(self.file):
+            # Another run wrote meanwhile: keep what it learnt about files this run did not touch.
+            on_disk = _read_entries(self.file) or {}
+            on_disk.update(self._changed)
+            entries = on_disk
+        _prepare_folder(self.folder)
+        self.file.parent.mkdir(exist_ok=True)
+        document = {"format": FORMAT, "version": __version__, "entries": entries}
+        handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.file.parent)
+        try:
+            with os.fdopen(handle, "w", encoding="utf-8") as stream:
+                json.dump(document, stream, separators=(",", ":"))
+            os.replace(temporary, self.file)
+        except BaseException:
+            try:
+                os.unlink(temporary)
+            except OSError:
+                pass
+            raise
+        self._changed = {}
+        self._loaded_stamp = _stamp(self.file)
+
+
+def _stamp(file: Path) -> tuple[int, int] | None:
+    try:
+        stat = file.stat()
+    except OSError:
+        return None
+    return stat.st_mtime_ns, stat.st_size
+
+
+def _read_entries(file: Path) -> dict[str, list[Any]] | None:
+    try:
+        document = json.loads(file.read_bytes())
+    except (OSError, ValueError, RecursionError):
+        return None
+    if not isinstance(document, dict) or document.get("format") != FORMAT:
+        return None
+    entries = document.get("entries")
+    if not isinstance(entries, dict):
+        return None
+    return {
+        path: entry
+        for path, entry in entries.items()
+        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], list)
+    }
+
+
+def _prepare_folder(folder: Path) -> None:
+    folder.mkdir(exist_ok=True)
+    for name, text in (("CACHEDIR.TAG", _CACHEDIR_TAG), (".gitignore", "# Created by wce-lint.\n*\n")):
+        marker = folder / name
+        if not marker.exists():
+            marker.write_text(text, encoding="utf-8")
+
+
+# -- Diagnostic ⇄ JSON ----------------------------------------------------------------------------
+# Driven by the dataclasses' own type hints, so a field added to Diagnostic, Fix, Edit … is carried without
+# touching this module (and a type this codec cannot carry fails loudly in tests/test_cache.py).
+def encode_diagnostic(diagnostic: Diagnostic) -> dict[str, Any]:
+    return _encode(diagnostic)  # type: ignore[no-any-return]
+
+
+def decode_diagnostic(data: Any) -> Diagnostic:
+    return _decode(Diagnostic, data)  # type: ignore[no-any-return]
+
+
+def _encode(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {field.name: _encode(getattr(value, field.name)) for field in dataclasses.fields(value)}
+    if isinstance(value, enum.Enum):
+        return value.value
+    if isinstance(value, (tuple, list)):
+        return [_encode(item) for item in value]
+    if value is None or isinstance(value, (str, int, float, bool)):
+        return value
+    raise TypeError(f"cannot store {type(value).__name__} in the cache")
+
+
+_DECODERS: dict[Any, Callable[[Any], Any]] = {}
+
+
+def _decode(annotation: Any, data: Any) -> Any:
+    return _decoder(annotation)(data)
+
+
+def _decoder(annotation: Any) -> Callable[[Any], Any]:
+    """A function turning JSON data into a value of ``annotation``, built once per type (a warm run decodes
+    every cached finding, so the type dispatch is done ahead, not per value)."""
+    decoder = _DECODERS.get(annotation)
+    if decoder is None:
+        decoder = _DECODERS[annotation] = _build_decoder(annotation)
+    return decoder
+
+
+def _build_decoder(annotation: Any) -> Callable[[Any], Any]:
+    origin = typing.get_origin(annotation)
+    if origin is typing.Union or origin is types.UnionType:
+        arms = [arm for arm in typing.get_args(annotation) if arm is not type(None)]
+        if len(arms) != 1 or len(typing.get_args(annotation)) != 2:
+            raise TypeError(f"cannot read {annotation!r} from the cache")
+        inner = _decoder(arms[0])
+        return lambda data: None if data is None else inner(data)
+    if origin in (tuple, list):
+        arguments = typing.get_args(annotation)
+        if origin is tuple and (len(arguments) != 2 or arguments[1] is not Ellipsis):
+            raise TypeError(f"cannot read {annotation!r} from the cache")
+        item = _decoder(arguments[0])
+        container = tuple if origin is tuple else list
+
+        def sequence(data: Any) -> Any:
+            if not isinstance(data, list):
+                raise ValueError("expected a list")
+            return container(item(element) for element in data)
+
+        return sequence
+    if isinstance(annotation, type) and dataclasses.is_dataclass(annotation):
+        hints = typing.get_type_hints(annotation)
+        fields = {field.name: _decoder(hints[field.name]) for field in dataclasses.fields(annotation)}
+        cls = annotation
+
+        def instance(data: Any) -> Any:
+            if not isinstance(data, dict):
+                raise ValueError("expected an object")
+            return cls(**{name: fields[name](value) for name, value in data.items()})  # KeyError: unknown
+
+        return instance
+    if isinstance(annotation, type) and issubclass(annotation, enum.Enum):
+        return annotation
+    if annotation in (str, int, bool):
+        kind = annotation
+
+        def scalar(data: Any) -> Any:
+            if type(data) is not kind:
+                raise ValueError(f"expected {kind.__name__}")
+            return data
+
+        return scalar
+    if annotation is float:
+        return lambda data: float(data) if type(data) in (int, float) else _fail("expected a number")
+    raise TypeError(f"cannot read {annotation!r} from the cache")
+
+
+def _fail(message: str) -> Any:
+    raise ValueError(message)
