@@ -65,3 +65,94 @@ def _enclosing_definitions(module: ModuleContext, name: str, scope: Scope | None
 
 
 Bound = Union[cst.BaseExpression, None]
+
+
+# -- in-place changes ----------------------------------------------------------------------------
+# Methods that rewrite a tensor/array in place: torch's trailing underscore (`w.fill_(…)`, `w.copy_(…)`),
+# `tf.Variable.assign*`, NumPy's `fill`/`put`/`itemset`. Some also change the shape.
+_IN_PLACE_METHODS = frozenset({"assign", "assign_add", "assign_sub", "scatter_update", "scatter_nd_update",
+                               "fill", "put", "itemset", "sort", "partition"})
+_RESHAPING_METHODS = frozenset({"resize", "resize_", "resize_as_", "set_", "unsqueeze_", "squeeze_", "t_",
+                                "transpose_", "swapaxes_", "as_strided_"})
+ELEMENTS, SHAPE = "elements", "shape"
+
+
+def mutated_in_place(module: ModuleContext, name: str, scopes: "set[int]") -> str | None:
+    """How ``name`` may be changed in place where one of its bindings (scopes given by ``id``) is visible:
+    ``SHAPE`` (reshaped in place), ``ELEMENTS`` (``name[i] = …``, ``name.fill_(…)``…) or None.
+
+    Flow-insensitive on purpose: a bound value is folded as if it never changed, so any in-place change in
+    a scope that can see the binding makes its contents unknown (precision first).
+    """
+    table = module.cache.get("in_place_mutations")
+    if table is None:
+        table = _collect_in_place_mutations(module)
+        module.cache["in_place_mutations"] = table
+    worst = None
+    for scope, kind in table.get(name, ()):  # type: ignore[union-attr]
+        if id(scope) in scopes or not module.definitions(scope, name):
+            if kind == SHAPE:
+                return SHAPE
+            worst = ELEMENTS
+    return worst
+
+
+def _base_name(node: cst.BaseExpression) -> str | None:
+    while isinstance(node, (cst.Subscript, cst.Attribute)):
+        node = node.value
+    return node.value if isinstance(node, cst.Name) else None
+
+
+def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[Scope, str]]]:
+    table: dict[str, list[tuple[Scope, str]]] = {}
+
+    def record(target: cst.BaseExpression, statement: StatementInfo | None, kind: str) -> None:
+        name = _base_name(target)
+        if name is not None and statement is not None:
+            table.setdefault(name, []).append((statement.scope, kind))
+
+    for site in module.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute):
+            method = func.attr.value
+            if method in _RESHAPING_METHODS:
+                record(func.value, site.statement, SHAPE)
+            elif method in _IN_PLACE_METHODS or (method.endswith("_") and not method.startswith("_")):
+                record(func.value, site.statement, ELEMENTS)
+        # `torch.nn.init.constant_(w, 0.5)`, `np.copyto(w, src)`, `np.add(a, b, out=w)`
+        names = module.qualified_names(func)
+        if site.node.args and any(n.endswith("_") or n == "numpy.copyto" for n in names):
+            record(site.node.args[0].value, site.statement, ELEMENTS)
+        for argument in site.node.args:
+            if argument.keyword is not None and argument.keyword.value == "out":
+                record(argument.value, site.statement, ELEMENTS)
+
+    stack: list[cst.CSTNode] = [module.module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in node.body:
+                targets: list[cst.BaseExpression] = []
+                if isinstance(small, cst.Assign):
+                    targets = [t.target for t in small.targets]
+                elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                    targets = [small.target]
+                while targets:
+                    target = targets.pop()
+                    if isinstance(target, (cst.Tuple, cst.List)):
+                        targets.extend(e.value for e in target.elements)
+                    elif isinstance(target, cst.StarredElement):
+                        targets.append(target.value)
+                    elif isinstance(target, cst.Subscript):
+                        record(target, module.statement_of(small), ELEMENTS)
+                    elif isinstance(target, cst.Attribute) and _base_name(target) != "self":
+                        kind = SHAPE if target.attr.value == "shape" else ELEMENTS
+                        record(target, module.statement_of(small), kind)
+            continue
+        for field in ("body", "orelse", "handlers", "finalbody", "cases"):
+            child = getattr(node, field, None)
+            if isinstance(child, cst.CSTNode):
+                stack.append(child)
+            elif isinstance(child, (list, tuple)):
+                stack.extend(c for c in child if isinstance(c, cst.CSTNode))
+    return table

@@ -12,7 +12,7 @@ from typing import Sequence
 
 import libcst as cst
 
-from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.dataflow import SHAPE, mutated_in_place, reaching_definitions
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 
 MAX_ELEMENTS = 4096  # literal tensors larger than this keep their shape but not their elements
@@ -127,7 +127,11 @@ class _Evaluator:
         first = values[0]
         if any((v.shape, v.dtype, v.elements) != (first.shape, first.dtype, first.elements) for v in values[1:]):
             return None  # branches disagree: stay silent
-        return first
+        # `w = torch.zeros(3); w[0] = 2.0`: what was bound is no longer what is read
+        changed = mutated_in_place(self.module, node.value, {id(d.statement.scope) for d in definitions})
+        if changed == SHAPE:
+            return None
+        return replace(first, elements=None) if changed else first
 
     def attribute(self, node: cst.Attribute) -> Value | None:
         names = self.module.qualified_names(node)
