@@ -25,6 +25,7 @@ PY_FLOAT, PY_INT, PY_BOOL = "python float", "python int", "python bool"
 _DTYPE_ALIASES = {
     "float": "float32", "double": "float64", "half": "float16", "long": "int64", "int": "int32",
     "short": "int16", "bool": "bool", "float_": "float64", "int_": "int64", "bool_": "bool",
+    "single": "float32", "intc": "int32", "longlong": "int64",
 }
 
 Shape = tuple  # tuple[int | None, ...]
@@ -73,10 +74,20 @@ def static_value(module: ModuleContext, node: cst.BaseExpression | None, at: Sta
     """Fold ``node`` (read at statement ``at``) to a static ``Value``, or None when unknown."""
     if node is None or at is None or depth > MAX_DEPTH:
         return None
+    key = ("static_value", id(node), at.order)
+    if key in module.cache:
+        return module.cache[key]  # type: ignore[return-value]
+    module.cache[key] = None  # guards against cycles (`x = x + 1` in a loop)
     try:
-        return _Evaluator(module, at, depth).evaluate(node)
-    except (OverflowError, ValueError, TypeError, ArithmeticError):
-        return None
+        result = _Evaluator(module, at, depth).evaluate(node)
+    except (OverflowError, ValueError, TypeError, ArithmeticError, RecursionError):
+        result = None
+    if depth == 0 or result is not None:
+        # a None found deep down may only mean the depth budget ran out: let a shallower query retry
+        module.cache[key] = result
+    else:
+        del module.cache[key]
+    return result
 
 
 class _Evaluator:
@@ -87,6 +98,10 @@ class _Evaluator:
 
     def sub(self, node: cst.BaseExpression | None) -> Value | None:
         return static_value(self.module, node, self.at, self.depth + 1)
+
+    def at_statement(self, statement: StatementInfo) -> "_Evaluator":
+        """An evaluator reading names as they are at another statement (a definition's right-hand side)."""
+        return _Evaluator(self.module, statement, self.depth + 1)
 
     def evaluate(self, node: cst.BaseExpression) -> Value | None:
         if isinstance(node, cst.Integer):
@@ -109,6 +124,8 @@ class _Evaluator:
             from wce_lint.analysis.tensor_calls import evaluate_call
 
             return evaluate_call(self, node)
+        if isinstance(node, cst.Subscript):
+            return self.subscript(node)
         return None
 
     # -- names --------------------------------------------------------------------------------
@@ -147,6 +164,61 @@ class _Evaluator:
                 if constant in ("pi", "e"):
                     return _scalar(getattr(math, constant), PY_FLOAT, node)
         return None
+
+    def subscript(self, node: cst.Subscript) -> Value | None:
+        """Basic indexing with literal parts: ``y[:, None]``, ``y[..., None]``, ``y[None]``, ``y[:, 0]``.
+        Slices other than ``:`` and fancy indexing are unknown."""
+        value = self.sub(node.value)
+        if value is None or value.shape is None or not value.shape:
+            return None
+        parts: list[object] = []  # ":" | "..." | None | int
+        for element in node.slice:
+            if not isinstance(element, cst.SubscriptElement):
+                return None
+            index = element.slice
+            if isinstance(index, cst.Slice):
+                if index.lower is not None or index.upper is not None or index.step is not None:
+                    return None
+                parts.append(":")
+            elif isinstance(index, cst.Index) and index.star is None:
+                if isinstance(index.value, cst.Ellipsis):
+                    parts.append("...")
+                elif isinstance(index.value, cst.Name) and index.value.value == "None":
+                    parts.append(None)
+                else:
+                    position = self.sub(index.value)
+                    if position is None or not position.is_scalar or not position.is_integer:
+                        return None
+                    parts.append(int(position.elements[0]) if position.elements else None)
+                    if parts[-1] is None:
+                        return None
+            else:
+                return None
+        if parts.count("...") > 1:
+            return None
+        consumed = sum(1 for p in parts if p == ":" or isinstance(p, int))
+        if consumed > len(value.shape):
+            return None
+        if "..." in parts:
+            at = parts.index("...")
+            parts[at:at + 1] = [":"] * (len(value.shape) - consumed)
+        else:
+            parts.extend([":"] * (len(value.shape) - consumed))
+        shape: list[int | None] = []
+        dims = iter(value.shape)
+        only_insertions = True
+        for part in parts:
+            if part is None:
+                shape.append(1)
+            elif part == ":":
+                shape.append(next(dims))
+            else:
+                size = next(dims)
+                if size is not None and not -size <= part < size:  # type: ignore[operator]
+                    return None
+                only_insertions = False
+        elements = value.elements if only_insertions else None
+        return Value(tuple(shape), value.dtype, elements, value.source, node)
 
     # -- arithmetic ---------------------------------------------------------------------------
     def unary(self, node: cst.UnaryOperation) -> Value | None:
@@ -249,13 +321,15 @@ def combine(left: Value, right: Value, function, node: cst.CSTNode,  # type: ign
         return None
     dtype = _promote([left.dtype, right.dtype])
     if left.dtype != right.dtype:
-        # a Python scalar takes the tensor's dtype
-        if left.dtype in (PY_INT, PY_FLOAT):
-            dtype = right.dtype
-        elif right.dtype in (PY_INT, PY_FLOAT):
-            dtype = left.dtype
+        # a Python scalar takes the tensor's dtype — except a float scalar with an integer tensor, which
+        # promotes to a float in NumPy/PyTorch and fails in TensorFlow: unknown here
+        python, tensor = (left, right) if left.dtype in (PY_INT, PY_FLOAT, PY_BOOL) else (right, left)
+        if python.dtype in (PY_INT, PY_FLOAT, PY_BOOL) and tensor.dtype not in (PY_INT, PY_FLOAT, PY_BOOL):
+            dtype = None if python.dtype == PY_FLOAT and not tensor.is_float else tensor.dtype
     if true_division and dtype == PY_INT:
         dtype = PY_FLOAT
+    elif true_division and dtype is not None and dtype not in FLOAT_DTYPES and dtype != PY_FLOAT:
+        dtype = None  # int tensor / int tensor: float64 in NumPy and TF, float32 in PyTorch
     elements = None
     if left.elements is not None and right.elements is not None:
         if len(left.elements) == 1:

@@ -29,3 +29,13 @@ def describe_elements(elements: tuple[float, ...], limit: int = 6) -> str:
 def short_code(module: "ModuleContext", node: "cst.CSTNode", limit: int = 40) -> str:
     text = " ".join(module.code(node).split())
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def axis_edit(framework: str, code: str, edit: str) -> str:
+    """How to write ``expand``/``squeeze`` of the last axis of ``code`` (a short expression, or the parameter's
+    name when the argument is long) in the user's framework."""
+    if framework == "torch" or framework == "torchvision":
+        return f"{code}.unsqueeze(-1)" if edit == "expand" else f"{code}.squeeze(-1)"
+    if framework == "optax":
+        return f"{code}[..., None]" if edit == "expand" else f"jnp.squeeze({code}, -1)"
+    return f"tf.expand_dims({code}, -1)" if edit == "expand" else f"tf.squeeze({code}, -1)"
