@@ -22,7 +22,7 @@ from dataclasses import dataclass
 import libcst as cst
 
 from wce_lint.analysis.apis import Signature
-from wce_lint.analysis.calls import Binding, bind
+from wce_lint.analysis.calls import Binding, LossCall, bind
 from wce_lint.analysis.dataflow import reaching_definitions
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
@@ -918,3 +918,43 @@ def _imported_locals(module: ModuleContext) -> set[str]:
                     if isinstance(local, cst.Name):
                         locals_.add(local.value)
     return locals_
+
+
+def _batch_length_vector(module: ModuleContext, value: cst.BaseExpression, at: StatementInfo,
+                         dims: PredictionDims) -> Evidence | None:
+    if dims.batch is None or dims.classes is None or dims.batch == dims.classes:
+        return None
+    vector = static_value(module, value, at)
+    if vector is None or vector.shape != (dims.batch,):
+        return None
+    shown = ""
+    if vector.elements is not None:
+        items = ", ".join(f"{x:g}" for x in vector.elements[:6])
+        shown = f" [{items}{', …' if len(vector.elements) > 6 else ''}]"
+    trace = (TraceStep("the vector is defined here", vector.node),) \
+        if vector.node is not None and vector.node is not value else ()
+    return Evidence(value, f"a vector of length {dims.batch}{shown} — the batch size, while the logits have "
+                           f"{dims.classes} classes", trace)
+
+
+def per_example_pos_weight(module: ModuleContext, loss: LossCall) -> tuple[cst.Arg, Evidence] | None:
+    """A per-example vector given as ``pos_weight`` (WCE202's evidence; WCE302 defers to it so one problem
+    gives one finding): a batch-length vector, or the labels reduced over their class axis."""
+    from wce_lint.analysis.apis import SPARSE
+
+    api = loss.api
+    if api.pos_weight is None or loss.call is None or loss.arguments is None or loss.statement is None:
+        return None  # shapes are known where predictions and labels meet the loss
+    argument = loss.option(api.pos_weight)
+    if argument is None:
+        return None
+    # for a loss object the weight was given to its constructor
+    weight_at = module.statement_of(loss.constructor) if loss.constructor is not None else loss.statement
+    if weight_at is None:
+        return None
+    logits, labels = loss.arguments.value(api.logits), loss.arguments.value(api.labels)
+    dims = prediction_dims(module, logits, labels, api.family == SPARSE, loss.statement)
+    evidence = _batch_length_vector(module, argument.value, weight_at, dims)
+    if evidence is None and labels is not None:
+        evidence = per_example_reduction(module, argument.value, weight_at, labels, loss.statement, dims.rank)
+    return (argument, evidence) if evidence is not None else None

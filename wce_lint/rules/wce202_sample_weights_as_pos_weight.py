@@ -62,56 +62,22 @@ from typing import TYPE_CHECKING, Iterator
 
 from wce_lint.analysis.apis import LOSS_TRIGGERS
 from wce_lint.rule import Finding, Rule, TraceStep
-from wce_lint.rules._common import api_as_written, describe_elements
+from wce_lint.rules._common import api_as_written
 
 if TYPE_CHECKING:
-    import libcst as cst
-
-    from wce_lint.analysis.module import ModuleContext, StatementInfo
-    from wce_lint.analysis.weights import Evidence, PredictionDims
-
-
-def _batch_length_vector(module: "ModuleContext", value: "cst.BaseExpression", at: "StatementInfo",
-                         dims: "PredictionDims") -> "Evidence | None":
-    from wce_lint.analysis.values import static_value
-    from wce_lint.analysis.weights import Evidence
-
-    if dims.batch is None or dims.classes is None or dims.batch == dims.classes:
-        return None
-    vector = static_value(module, value, at)
-    if vector is None or vector.shape != (dims.batch,):
-        return None
-    shown = f" {describe_elements(vector.elements)}" if vector.elements is not None else ""
-    trace = (TraceStep("the vector is defined here", vector.node),) \
-        if vector.node is not None and vector.node is not value else ()
-    return Evidence(value, f"a vector of length {dims.batch}{shown} — the batch size, while the logits have "
-                           f"{dims.classes} classes", trace)
+    from wce_lint.analysis.module import ModuleContext
 
 
 def check(module: "ModuleContext") -> Iterator[Finding]:
-    from wce_lint.analysis.apis import SPARSE
     from wce_lint.analysis.calls import loss_calls
-    from wce_lint.analysis.weights import per_example_reduction, prediction_dims
+    from wce_lint.analysis.weights import per_example_pos_weight
 
     reported: set[int] = set()
     for loss in loss_calls(module):
-        api = loss.api
-        if api.pos_weight is None or loss.call is None or loss.arguments is None or loss.statement is None:
-            continue  # shapes are known where predictions and labels meet the loss
-        argument = loss.option(api.pos_weight)
-        if argument is None or id(argument.value) in reported:
+        found = per_example_pos_weight(module, loss)
+        if found is None or id(found[0].value) in reported:
             continue
-        # for a loss object the weight was given to its constructor
-        weight_at = module.statement_of(loss.constructor) if loss.constructor is not None else loss.statement
-        if weight_at is None:
-            continue
-        logits, labels = loss.arguments.value(api.logits), loss.arguments.value(api.labels)
-        dims = prediction_dims(module, logits, labels, api.family == SPARSE, loss.statement)
-        evidence = _batch_length_vector(module, argument.value, weight_at, dims)
-        if evidence is None and labels is not None:
-            evidence = per_example_reduction(module, argument.value, weight_at, labels, loss.statement, dims.rank)
-        if evidence is None:
-            continue
+        argument, evidence = found
         reported.add(id(argument.value))
         trace = evidence.trace
         if evidence.node is not argument.value and not any(step.node is evidence.node for step in trace):

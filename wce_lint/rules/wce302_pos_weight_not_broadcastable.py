@@ -67,6 +67,10 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         argument = loss.option(loss.api.pos_weight)
         if argument is None or id(argument) in reported:
             continue
+        from wce_lint.analysis.weights import per_example_pos_weight
+
+        if per_example_pos_weight(module, loss) is not None:
+            continue  # a per-example vector: WCE202 names the cause, one finding is enough
         # a loss object's pos_weight is read where the object is built
         at = module.statement_of(loss.constructor) if loss.constructor is not None else loss.statement
         weight = static_value(module, argument.value, at)
