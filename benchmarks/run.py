@@ -184,7 +184,7 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     lines = sum(file.read_bytes().count(b"\n") for file in files)
     print(f"\ncorpus {label}: {root} — {count} files, {lines} lines, {len(parsed)} pass the pre-check",
           file=sys.stderr)
-    wce = [python, "-m", "wce_lint", ".", "--exit-zero", "-q", "--output-format", "concise"]
+    wce = [*wce_lint_command(python), ".", "--exit-zero", "-q", "--output-format", "concise"]
     cache = root / ".wce_lint_cache"
 
     def drop_cache() -> None:
@@ -196,8 +196,11 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     ]
     run_once(wce, root, env)  # fill the cache
     rows.append(measure("wce-lint warm (nothing changed)", wce, root, count, args.runs, env=env))
+    edited = parsed[0] if parsed else files[0]
+    original = edited.read_bytes()
     rows.append(measure("wce-lint warm, one file edited", wce, root, count, args.runs, env=env,
-                        before=lambda: _touch_content(parsed[0] if parsed else files[0])))
+                        before=lambda: _touch_content(edited)))
+    edited.write_bytes(original)
     ruff = shutil.which("ruff", path=str(Path(python).parent)) or shutil.which("ruff")
     if ruff:
         rows.append(measure("ruff check --no-cache --select F", [ruff, "check", "--no-cache", "--select", "F",
@@ -227,6 +230,15 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
         row.note = f"measured on {len(chosen)} files, times × {row.scale:.1f}"
         rows.append(row)
     return rows
+
+
+def wce_lint_command(python: str) -> list[str]:
+    """The console script users run. Not ``python -m wce_lint``: that puts the working directory first on
+    ``sys.path``, and inside corpus A the copied standard library would shadow the real one."""
+    script = Path(python).parent / "wce-lint"
+    if script.exists():
+        return [str(script)]
+    return [python, "-P", "-m", "wce_lint"]  # -P (3.11+): do not prepend the working directory
 
 
 def _touch_content(file: Path) -> None:
@@ -284,7 +296,7 @@ def main() -> None:
     load = os.getloadavg()[0]
 
     print(f"machine: {machine()}", file=sys.stderr)
-    version_row = measure("wce-lint --version", [python, "-m", "wce_lint", "--version"], args.workdir, 0,
+    version_row = measure("wce-lint --version", [*wce_lint_command(python), "--version"], args.workdir, 0,
                           max(args.runs, 5), env=env)
     tables = []
     if args.corpus in ("A", "all"):

@@ -142,3 +142,18 @@ def test_a_dying_worker_is_reported_not_raised(tree: Path, monkeypatch: pytest.M
     run = _run(tree, jobs=2, use_cache=False)
     lost = [message for message in run.internal_errors if message.startswith(f"{victim}:")]
     assert lost and "worker process died" in lost[0]
+
+
+def test_spawned_workers_give_the_same_findings(tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Where fork is not used (macOS, Windows, a threaded caller), workers start fresh: settings and the
+    cache's key maker must reach them by pickling."""
+    import multiprocessing
+
+    files = sorted((tree / "alpha").rglob("*.py"))
+    expected = parallel.lint_many(files, _settings(tree), jobs=1, use_cache=False)
+    monkeypatch.setattr(parallel, "_context", lambda: multiprocessing.get_context("spawn"))
+    monkeypatch.setattr(parallel, "PARALLEL_THRESHOLD", 2)
+    shutil.rmtree(tree / ".wce_lint_cache", ignore_errors=True)
+    spawned = parallel.lint_many(files, _settings(tree), jobs=2, use_cache=True)
+    assert [r.diagnostics for r in spawned] == [r.diagnostics for r in expected]
+    assert [r.internal_errors for r in spawned] == [r.internal_errors for r in expected]

@@ -20,7 +20,6 @@ import enum
 import hashlib
 import json
 import os
-import tempfile
 import types
 import typing
 from pathlib import Path
@@ -76,9 +75,17 @@ class KeyMaker:
 
     def __init__(self, settings: Settings, code: str | None = None) -> None:
         self.settings = settings
-        self._prefix = f"{code or code_fingerprint()}\0{settings.fingerprint()}\0".encode()
+        self._prefix_bytes = f"{code or code_fingerprint()}\0{settings.fingerprint()}\0".encode()
+        self._prefix = hashlib.sha256(self._prefix_bytes)  # copied per file: the shared part is hashed once
         # Without per-file ignores every path gets the same rules: compute them once.
         self._shared_codes = None if settings.per_file_ignores else _joined(settings.codes())
+
+    def __getstate__(self) -> dict[str, Any]:  # hash objects do not pickle (spawned workers get a copy)
+        return {name: value for name, value in vars(self).items() if name != "_prefix"}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        vars(self).update(state)
+        self._prefix = hashlib.sha256(self._prefix_bytes)
 
     def codes(self, path: str) -> bytes:
         if self._shared_codes is not None:
@@ -86,7 +93,7 @@ class KeyMaker:
         return _joined(self.settings.codes_for(path))
 
     def key(self, data: bytes, path: str) -> str:
-        digest = hashlib.sha256(self._prefix)
+        digest = self._prefix.copy()
         digest.update(self.codes(path))
         digest.update(b"\0")
         digest.update(path.encode("utf-8", "surrogateescape"))
@@ -152,6 +159,7 @@ class Cache:
         _prepare_folder(self.folder)
         self.file.parent.mkdir(exist_ok=True)
         document = {"format": FORMAT, "version": __version__, "entries": entries}
+        import tempfile  # only when writing: its import costs ~30 ms that a warm run does not need
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.file.parent)
         try:
             with os.fdopen(handle, "w", encoding="utf-8") as stream:
