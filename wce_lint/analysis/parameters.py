@@ -1,0 +1,126 @@
+"""Where a value inside a function comes from when it is one of the function's parameters — directly, or
+through ``self.attr`` bound once in ``__init__`` — and which values that parameter receives: its default and
+the arguments of every call of the function (or of the class's constructor) in the module."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from wce_lint.analysis.apis import Signature
+from wce_lint.analysis.calls import bind
+from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.values import Value, static_value
+
+MAX_HOPS = 4
+
+
+@dataclass(frozen=True, eq=False)
+class ParameterRef:
+    function: cst.FunctionDef  # the function declaring the parameter (``__init__`` for a class)
+    param: cst.Param
+    owner: ClassInfo | None = None  # set when reached through ``self.attr``
+
+    @property
+    def name(self) -> str:
+        return self.param.name.value
+
+    @property
+    def key(self) -> tuple[int, str]:
+        return id(self.function), self.name
+
+    @property
+    def callable_name(self) -> str:
+        return self.owner.node.name.value if self.owner is not None else self.function.name.value
+
+
+@dataclass(frozen=True)
+class ArgumentValue:
+    node: cst.BaseExpression  # the default or the call's argument value
+    value: Value
+    call: cst.Call | None  # None for the default
+
+
+def parameter_of(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
+                 hops: int = 0) -> ParameterRef | None:
+    """The parameter ``node`` (read at ``at``) is, or None."""
+    if hops > MAX_HOPS:
+        return None
+    if isinstance(node, cst.Name):
+        definitions = reaching_definitions(module, node.value, at)
+        if not definitions or len(definitions) != 1:
+            return None
+        definition = definitions[0]
+        if isinstance(definition.target, cst.Param) and isinstance(definition.statement.scope, cst.FunctionDef):
+            return ParameterRef(definition.statement.scope, definition.target)
+        if definition.value is not None:
+            return parameter_of(module, definition.value, definition.statement, hops + 1)
+        return None
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        owner = enclosing_class(module, at)
+        if owner is None:
+            return None
+        bound = owner.attributes.get(node.attr.value, [])
+        if len(bound) != 1:
+            return None
+        value, statement = bound[0]
+        init = owner.methods.get("__init__")
+        if init is None or statement.scope is not init.node:
+            return None
+        ref = parameter_of(module, value, statement, hops + 1)
+        if ref is None or ref.function is not init.node:
+            return None
+        return ParameterRef(ref.function, ref.param, owner)
+    return None
+
+
+def enclosing_class(module: ModuleContext, at: StatementInfo) -> ClassInfo | None:
+    scope = at.scope
+    while scope is not None and not isinstance(scope, (cst.Module, cst.ClassDef)):
+        scope = module.enclosing_scope(scope)
+    if not isinstance(scope, cst.ClassDef):
+        return None
+    owner = module.classes.get(scope.name.value)
+    return owner if owner is not None and owner.node is scope else None
+
+
+def argument_values(module: ModuleContext, ref: ParameterRef) -> list[ArgumentValue]:
+    """The static values ``ref`` receives: its default, and the arguments of the calls of its function (a
+    module-level function) or of its class (a module-level class, for ``__init__`` parameters)."""
+    found: list[ArgumentValue] = []
+    default = ref.param.default
+    if default is not None:
+        value = static_value(module, default, module.statement_of(default))
+        if value is not None:
+            found.append(ArgumentValue(default, value, None))
+    params = ref.function.params
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if ref.owner is not None:
+        if ref.function.name.value != "__init__" or module.classes.get(ref.callable_name) is not ref.owner:
+            return found
+        callee: cst.CSTNode = ref.owner.node
+        positional = positional[1:]  # self
+    else:
+        function = module.module_functions.get(ref.function.name.value)
+        if function is None or function.node is not ref.function:
+            return found
+        callee = ref.function
+    if ref.param is params.star_arg or ref.param is params.star_kwarg:
+        return found
+    signature = Signature(tuple(positional), tuple(p.name.value for p in params.kwonly_params))
+    for site in module.calls:
+        func = site.node.func
+        if not isinstance(func, cst.Name) or func.value != ref.callable_name:
+            continue
+        definitions = reaching_definitions(module, func.value, site.statement)
+        if not definitions or any(d.target is not callee for d in definitions):
+            continue
+        argument = bind(signature, site.node).get(ref.name)
+        if argument is None:
+            continue
+        value = static_value(module, argument.value, site.statement)
+        if value is not None:
+            found.append(ArgumentValue(argument.value, value, site.node))
+    return found
