@@ -24,6 +24,24 @@ def _dominates(definition: StatementInfo, use: StatementInfo) -> bool:
     return use.blocks[: len(blocks)] == blocks
 
 
+def _other_branch_definition(definition: Definition, before: list[Definition], use: StatementInfo
+                             ) -> Definition | None:
+    """``if c: x = a`` / ``else: x = b`` before the use: x is bound on every path, by one of the two;
+    returns the binding in the ``if`` body when ``definition`` is the one in the ``else``.
+
+    Only the plain case: each branch binds the name unconditionally (directly in its body), and the ``if``
+    itself runs whenever the use does.
+    """
+    blocks = definition.statement.blocks
+    if not blocks or blocks[-1][1] != "else":
+        return None
+    owner, prefix = blocks[-1][0], blocks[:-1]
+    if use.blocks[: len(prefix)] != prefix or any(block[0] == owner for block in use.blocks):
+        return None  # the if does not always run before the use, or the use is inside it
+    in_body = [d for d in before if d.statement.blocks == (*prefix, (owner, "body"))]
+    return in_body[-1] if in_body else None  # the last binding in the body is the one that survives it
+
+
 def reaching_definitions(module: ModuleContext, name: str, use: StatementInfo) -> list[Definition] | None:
     """The definitions of ``name`` that may reach ``use``; None when the set is open (unknown)."""
     scope: Scope | None = use.scope
@@ -36,6 +54,11 @@ def reaching_definitions(module: ModuleContext, name: str, use: StatementInfo) -
     for definition in reversed(before):
         candidates.append(definition)
         if _dominates(definition.statement, use):
+            dominating = definition
+            break
+        other_branch = _other_branch_definition(definition, before, use)
+        if other_branch is not None:
+            candidates.append(other_branch)
             dominating = definition
             break
     if dominating is None:

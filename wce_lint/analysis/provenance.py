@@ -140,8 +140,8 @@ class _Tracer:
                 return None
             origins.append(origin.via(f"`{node.value}` is assigned here", definition.target))
         first = origins[0]
-        if any((o.kind, o.activation, o.api, o.complement) != (first.kind, first.activation, first.api,
-                                                                first.complement) for o in origins[1:]):
+        if any((o.kind, o.activation, o.complement) != (first.kind, first.activation, first.complement)
+               for o in origins[1:]):
             return None  # branches disagree: stay silent
         return first
 
