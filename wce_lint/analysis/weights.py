@@ -958,3 +958,29 @@ def per_example_pos_weight(module: ModuleContext, loss: LossCall) -> tuple[cst.A
     if evidence is None and labels is not None:
         evidence = per_example_reduction(module, argument.value, weight_at, labels, loss.statement, dims.rank)
     return (argument, evidence) if evidence is not None else None
+
+
+@dataclass(frozen=True)
+class PosWeight:
+    """A ``pos_weight`` argument where it is judged: at the call for functions, at the constructor for loss
+    objects (once, however often the object is called). ``value`` is its static value, if known."""
+
+    loss: LossCall
+    argument: cst.Arg
+    value: Value | None
+
+
+def pos_weights(module: ModuleContext) -> list[PosWeight]:
+    """Every ``pos_weight`` given to a loss in the module (memoised: several rules judge the same values)."""
+    from wce_lint.analysis.calls import loss_calls
+
+    cached = module.cache.get("pos_weights")
+    if cached is None:
+        cached = []
+        for loss in loss_calls(module):
+            argument = loss.option(loss.api.pos_weight)
+            if argument is None or loss.statement is None or (loss.api.is_class and loss.call is not None):
+                continue
+            cached.append(PosWeight(loss, argument, static_value(module, argument.value, loss.statement)))
+        module.cache["pos_weights"] = cached
+    return cached  # type: ignore[return-value]

@@ -46,14 +46,10 @@ if TYPE_CHECKING:
 
 
 def check(module: "ModuleContext") -> Iterator[Finding]:
-    from wce_lint.analysis.calls import loss_calls
-    from wce_lint.analysis.values import static_value
+    from wce_lint.analysis.weights import pos_weights
 
-    for loss in loss_calls(module):
-        argument = loss.option(loss.api.pos_weight)
-        if argument is None or (loss.api.is_class and loss.call is not None):
-            continue  # loss objects are judged once, where they are built
-        value = static_value(module, argument.value, loss.statement)
+    for weight in pos_weights(module):
+        loss, argument, value = weight.loss, weight.argument, weight.value
         if value is None or value.elements is None:
             continue
         negatives = [x for x in value.elements if x < 0]

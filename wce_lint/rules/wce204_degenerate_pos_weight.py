@@ -58,16 +58,11 @@ if TYPE_CHECKING:
 
 
 def check(module: "ModuleContext") -> Iterator[Finding]:
-    from wce_lint.analysis.calls import loss_calls
-    from wce_lint.analysis.values import static_value
-    from wce_lint.analysis.weights import division_by_zero
+    from wce_lint.analysis.weights import division_by_zero, pos_weights
 
-    for loss in loss_calls(module):
-        argument = loss.option(loss.api.pos_weight)
-        if argument is None or loss.statement is None or (loss.api.is_class and loss.call is not None):
-            continue  # loss objects are judged once, where they are built
+    for weight in pos_weights(module):
+        loss, argument, value = weight.loss, weight.argument, weight.value
         api = api_as_written(module, loss)
-        value = static_value(module, argument.value, loss.statement)
         if value is not None and value.elements:
             elements = value.elements
             shown = format_number(elements[0]) if value.is_scalar else describe_elements(elements)
