@@ -216,6 +216,8 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     list_file.unlink()
     fixit = shutil.which("fixit", path=args.fixit_path) if args.fixit_path else shutil.which("fixit")
     if fixit and args.fixit_files > 0:
+        # Run from outside the subset: fixit puts the project on sys.path, where a copied standard library
+        # (corpus A) would shadow the real one.
         subset = root.parent / f"{root.name}-fixit-subset"
         shutil.rmtree(subset, ignore_errors=True)
         step = max(1, count // args.fixit_files)
@@ -224,7 +226,7 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
             target = subset / file.relative_to(root)
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copyfile(file, target)
-        row = measure(f"fixit lint (default rules; {len(chosen)}-file subset)", [fixit, "lint", "."], subset,
+        row = measure(f"fixit lint (default rules; {len(chosen)}-file subset)", [fixit, "lint", str(subset)], root.parent,
                       count, args.fixit_runs, any_exit=True)
         row.scale = count / len(chosen)
         row.note = f"measured on {len(chosen)} files, times × {row.scale:.1f}"

@@ -181,7 +181,7 @@ def _lint_in_pool(
     batches = _batches(tasks, workers)
     outcomes: list[tuple[int, FileResult, str | None]] = []
     executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(settings, keys)
+        max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(settings, keys, os.getpid())
     )
     try:
         futures = [executor.submit(_lint_batch_in_worker, batch) for batch in batches]
@@ -220,9 +220,25 @@ _worker_settings: Settings | None = None
 _worker_keys: KeyMaker | None = None
 
 
-def _start_worker(settings: Settings, keys: KeyMaker | None) -> None:
+def _start_worker(settings: Settings, keys: KeyMaker | None, parent: int) -> None:
     global _worker_settings, _worker_keys
     _worker_settings, _worker_keys = settings, keys
+    _exit_with_parent(parent)
+
+
+def _exit_with_parent(parent: int) -> None:
+    """Leave when the main process is gone. Ctrl-C reaches the whole process group, but a main process
+    killed alone (SIGTERM, OOM killer) would leave its workers waiting forever on the task queue, whose
+    write end the sibling workers inherited."""
+    import threading
+    import time
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, name="wce-lint-parent-watch", daemon=True).start()
 
 
 def _lint_batch_in_worker(batch: list[_Task]) -> list[tuple[int, FileResult, str | None]]:
