@@ -120,3 +120,16 @@ def test_stdin_fix_prints_the_fixed_source() -> None:
     run = subprocess.run([sys.executable, "-m", "wce_lint", "--fix", "--stdin-filename", "train.py", "-"],
                          input=source, capture_output=True)
     assert run.stdout == (FIXTURES / "wce401_unknown_loss_argument" / "fix_tf1_keywords.fixed.py").read_bytes()
+
+
+def test_summary_counts_safe_and_hidden_unsafe_fixes(tmp_path: Path) -> None:
+    safe = tmp_path / "safe.py"
+    safe.write_bytes((FIXTURES / "wce401_unknown_loss_argument" / "fix_tf1_keywords.py").read_bytes())
+    unsafe = tmp_path / "unsafe.py"
+    unsafe.write_bytes((FIXTURES / "wce402_swapped_labels_logits" / "fix_swap.py").read_bytes())
+    run = subprocess.run([sys.executable, "-m", "wce_lint", "--no-cache", "--output-format", "concise", "safe.py",
+                          "unsafe.py"], capture_output=True, text=True, cwd=tmp_path)
+    assert run.returncode == 1
+    assert "safe.py:6:53: WCE401 [*] " in run.stdout
+    assert run.stdout.rstrip().endswith(
+        "[*] 2 fixable with the `--fix` option. (1 hidden fix can be enabled with the `--unsafe-fixes` option.)")

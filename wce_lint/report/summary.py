@@ -19,9 +19,16 @@ def summary_line(diagnostics: Sequence[Diagnostic]) -> str:
 
 
 def fixable_line(diagnostics: Sequence[Diagnostic]) -> str | None:
-    """Ruff's ``[*] N fixable with the `--fix` option.``; only meaningful once the CLI offers ``--fix``."""
+    """Ruff's ``[*] N fixable with the `--fix` option.``, and how many more ``--unsafe-fixes`` would apply."""
     safe = sum(1 for d in diagnostics if is_safe_fix(d))
-    return f"[*] {safe} fixable with the `--fix` option." if safe else None
+    unsafe = sum(1 for d in diagnostics if d.fix is not None and not is_safe_fix(d))
+    parts = []
+    if safe:
+        parts.append(f"[*] {safe} fixable with the `--fix` option.")
+    if unsafe:
+        parts.append(f"({unsafe} hidden fix{'es' if unsafe != 1 else ''} can be enabled with the "
+                     "`--unsafe-fixes` option.)")
+    return " ".join(parts) or None
 
 
 def statistics(diagnostics: Sequence[Diagnostic]) -> list[dict[str, object]]:

@@ -112,9 +112,12 @@ def _judge(module: "ModuleContext", loss: "LossCall", call: "cst.Call | None", b
         )
     if binding.open:
         return  # *args/**kwargs may supply what we cannot see
-    missing = [p for p in signature.required if p not in binding.arguments]
-    if loss.api.framework == "tensorflow" and "labels" in missing and "targets" in binding.arguments:
-        missing.remove("labels")  # compat.v1 accepts the TF1 spelling
+    given = set(binding.arguments)
+    if loss.api.framework == "tensorflow":
+        # `targets=` (compat.v1 accepts it; under TF2 it is reported above as a rename) stands for `labels`
+        spelled = {a.keyword.value for a in binding.unexpected if a.keyword is not None} | given
+        given |= {RENAMED_IN_TF2[k] for k in spelled if k in RENAMED_IN_TF2}
+    missing = [p for p in signature.required if p not in given]
     if missing:
         yield Finding(
             node=call.func,
