@@ -62,27 +62,60 @@ class Row:
         return self.median("cpu") * self.scale
 
 
+# Runs the command from a small fresh interpreter and reports its rusage. Measuring from this process
+# directly would be wrong: on Linux a child's ru_maxrss starts at the resident size of the process it was
+# forked from (exec keeps the old memory's high-water mark), and this one grows while it builds corpora.
+_LAUNCHER = """
+import json, os, sys, time
+start = time.perf_counter()
+pid = os.fork()
+if pid == 0:
+    try:
+        os.close(int(sys.argv[1]))
+        os.execvp(sys.argv[2], sys.argv[2:])
+    finally:
+        os._exit(127)
+_, status, usage = os.wait4(pid, 0)
+wall = time.perf_counter() - start
+os.write(int(sys.argv[1]), json.dumps([wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss, os.waitstatus_to_exitcode(status)]).encode())
+"""
+
+
 def run_once(command: list[str], cwd: Path, env: dict[str, str] | None = None, any_exit: bool = False) -> Sample:
     """Run ``command`` and measure it with ``wait4``: the rusage of that child includes its own reaped
     children (the worker processes), and its ``ru_maxrss`` is the largest of the tree."""
-    start = time.perf_counter()
+    import json
+
+    read_end, write_end = os.pipe()
     process = subprocess.Popen(
-        command, cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL
+        [sys.executable, "-S", "-c", _LAUNCHER, str(write_end), *command], cwd=cwd, env=env,
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, pass_fds=(write_end,),
     )
+    os.close(write_end)
     assert process.stderr is not None
     errors = process.stderr.read()
-    _, status, usage = os.wait4(process.pid, 0)
-    wall = time.perf_counter() - start
-    process.returncode = os.waitstatus_to_exitcode(status)
-    if process.returncode not in (0, 1) and not any_exit:  # 1: findings
-        raise SystemExit(f"{' '.join(command)} exited with {process.returncode}:\n{errors.decode(errors='replace')[-2000:]}")
-    return Sample(wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss / 1024)
+    report = b""
+    while chunk := os.read(read_end, 65536):
+        report += chunk
+    os.close(read_end)
+    process.wait()
+    if not report:
+        raise SystemExit(f"{' '.join(command)}: no measurement:\n{errors.decode(errors='replace')[-2000:]}")
+    wall, cpu, maxrss_kib, code = json.loads(report)
+    if code not in (0, 1) and not any_exit:  # 1: findings
+        raise SystemExit(f"{' '.join(command)} exited with {code}:\n{errors.decode(errors='replace')[-2000:]}")
+    return Sample(wall, cpu, maxrss_kib / 1024)
+
+
+ONLY: tuple[str, ...] = ()  # --only: run just the rows whose name contains one of these words
 
 
 def measure(
     name: str, command: list[str], cwd: Path, files: int, runs: int, *, before=None, env=None, note: str = "",
     any_exit: bool = False,
-) -> Row:
+) -> Row | None:
+    if ONLY and not any(word in name for word in ONLY):
+        return None
     samples = []
     for _ in range(runs):
         if before is not None:
@@ -190,7 +223,7 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     def drop_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
-    rows = [
+    rows: list[Row | None] = [
         measure("wce-lint cold (empty cache)", wce, root, count, args.runs, before=drop_cache, env=env),
         measure("wce-lint --no-cache", [*wce, "--no-cache"], root, count, args.runs, env=env),
     ]
@@ -210,9 +243,10 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     rows.append(measure(f"LibCST parse of pre-checked files ({cores} procs)",
                         [python, str(Path(__file__).resolve()), "_floor", str(list_file), str(cores)],
                         root, len(parsed), args.runs, env=env, note=f"{len(parsed)} files"))
-    ideal = ideal_floor(parsed, cores)
-    rows.append(Row(f"  ideal: Σ parse CPU / {cores} cores", len(parsed), [Sample(ideal, ideal * cores, 0.0)],
-                    note="in-process, no start-up"))
+    if not ONLY or any(word in "ideal" for word in ONLY):
+        ideal = ideal_floor(parsed, cores)
+        rows.append(Row(f"  ideal: Σ parse CPU / {cores} cores", len(parsed), [Sample(ideal, ideal * cores, 0.0)],
+                        note="in-process, no start-up"))
     list_file.unlink()
     fixit = shutil.which("fixit", path=args.fixit_path) if args.fixit_path else shutil.which("fixit")
     if fixit and args.fixit_files > 0:
@@ -228,10 +262,11 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
             shutil.copyfile(file, target)
         row = measure(f"fixit lint (default rules; {len(chosen)}-file subset)", [fixit, "lint", str(subset)], root.parent,
                       count, args.fixit_runs, any_exit=True)
-        row.scale = count / len(chosen)
-        row.note = f"measured on {len(chosen)} files, times × {row.scale:.1f}"
-        rows.append(row)
-    return rows
+        if row is not None:
+            row.scale = count / len(chosen)
+            row.note = f"measured on {len(chosen)} files, times × {row.scale:.1f}"
+            rows.append(row)
+    return [row for row in rows if row is not None]
 
 
 def wce_lint_command(python: str) -> list[str]:
@@ -288,7 +323,11 @@ def main() -> None:
     parser.add_argument("--fixit-path", default=None, help="a PATH-style folder list to find `fixit` in")
     parser.add_argument("--wce-lint-path", type=Path, default=None,
                         help="a folder holding another wce_lint package to time instead of the installed one")
+    parser.add_argument("--only", nargs="+", default=(), metavar="WORD",
+                        help="run only the rows whose name contains one of these words (e.g. warm ruff)")
     args = parser.parse_args()
+    global ONLY
+    ONLY = tuple(args.only)
     python = sys.executable
     env = dict(os.environ)
     if args.wce_lint_path:
@@ -298,8 +337,11 @@ def main() -> None:
     load = os.getloadavg()[0]
 
     print(f"machine: {machine()}", file=sys.stderr)
+    only, ONLY = ONLY, ()  # the --version row always runs
     version_row = measure("wce-lint --version", [*wce_lint_command(python), "--version"], args.workdir, 0,
                           max(args.runs, 5), env=env)
+    assert version_row is not None
+    ONLY = only
     tables = []
     if args.corpus in ("A", "all"):
         tables.append(("A (standard library)", bench_corpus("A", build_corpus_a(args.workdir / "stdlib"), args,
