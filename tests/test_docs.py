@@ -53,3 +53,14 @@ def test_quick_start_commands_are_what_ci_runs() -> None:
     ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
     for command in commands:
         assert command in ci, f".ci/run must run the README command verbatim: {command}"
+
+
+def test_rule_modules_do_not_import_libcst_at_import_time() -> None:
+    # Rules import the analysis layer inside check(): the registry stays cheap for --version, config checks
+    # and fully cached runs (LibCST's import alone costs ~250 ms).
+    import subprocess
+    import sys
+
+    code = "import sys, wce_lint.rules, wce_lint.engine, wce_lint.cli; print('libcst' in sys.modules)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.strip() == "False", result.stderr

@@ -101,9 +101,11 @@ def _rules_triggered(data: bytes, codes: frozenset[str]) -> list[Rule]:
     if not any(trigger in data for trigger in _triggers(codes)):
         return []
     return [
-        REGISTRY[code]
-        for code in sorted(codes)
-        if code != SYNTAX_ERROR and any(trigger in data for trigger in REGISTRY[code].triggers)
+        rule
+        for rule in (REGISTRY[code] for code in sorted(codes))
+        if rule.code != SYNTAX_ERROR
+        and any(trigger in data for trigger in rule.triggers)
+        and (not rule.requires or any(word in data for word in rule.requires))
     ]
 
 

@@ -9,11 +9,12 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable, Iterable
 
-import libcst as cst
-
 from wce_lint.diagnostics import Applicability, Fix, Severity
 
 if TYPE_CHECKING:
+    # Only for annotations: importing LibCST costs ~250 ms, which a cached run or `--version` must not pay.
+    import libcst as cst
+
     from wce_lint.analysis.module import ModuleContext
 
 
@@ -46,6 +47,9 @@ class Rule:
     check: Callable[["ModuleContext"], Iterable[Finding]]
     # Byte strings of which at least one must occur in a file for this rule to possibly fire there.
     triggers: tuple[bytes, ...] = ()
+    # When not empty, one of these must occur too (e.g. a framework's name for rules whose trigger words,
+    # like "beta", are common outside ML code).
+    requires: tuple[bytes, ...] = ()
     preview: bool = False
     severity: Severity = Severity.ERROR
     fix_applicability: Applicability | None = None

@@ -283,3 +283,8 @@ def loss_api(qualified_names: frozenset[str]) -> LossAPI | None:
         if api is not None:
             return api
     return None
+
+# Hand-written losses need a tensor library: rules keyed on common words ("beta", "gamma", "sigmoid") also
+# require one of these names in the file before it is parsed.
+FRAMEWORK_NAMES: tuple[bytes, ...] = (b"numpy", b"torch", b"tensorflow", b"keras", b"jax", b"optax", b"scipy",
+                                      b"flax", b"mlx", b"paddle", b"mxnet")

@@ -68,6 +68,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from wce_lint.diagnostics import Applicability
+from wce_lint.analysis.apis import FRAMEWORK_NAMES
 from wce_lint.rule import Finding, Rule
 
 if TYPE_CHECKING:
@@ -88,5 +89,6 @@ RULE = Rule(
     check=check,
     # Every way to reach a sigmoid the analysis knows spells one of these (imports included).
     triggers=(b"sigmoid", b"expit"),
+    requires=FRAMEWORK_NAMES,
     fix_applicability=Applicability.SAFE,
 )

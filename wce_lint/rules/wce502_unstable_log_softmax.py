@@ -55,6 +55,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Iterator
 
 from wce_lint.diagnostics import Applicability
+from wce_lint.analysis.apis import FRAMEWORK_NAMES
 from wce_lint.rule import Finding, Rule
 
 if TYPE_CHECKING:
@@ -75,5 +76,6 @@ RULE = Rule(
     check=check,
     # Every way to reach a softmax the analysis knows spells it (imports included).
     triggers=(b"softmax",),
+    requires=FRAMEWORK_NAMES,
     fix_applicability=Applicability.SAFE,
 )

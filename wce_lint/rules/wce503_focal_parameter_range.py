@@ -15,7 +15,9 @@ the module is checked with the arguments it passes.
 Known limitation: the byte pre-check only lets through files that contain `focal` or `gamma` (spelled
 `focal`, `Focal`, `FOCAL`, `gamma`, `Gamma` or `GAMMA`) — in code, a docstring or a comment. A focal loss
 written with neither word in its file (`def loss(p, y, g=2.0): … (1 - p_t) ** g`) is not analysed. The
-structure alone would need `**` or `pow` as the trigger, which nearly every Python file contains.
+structure alone would need `**` or `pow` as the trigger, which nearly every Python file contains. The file must
+also name a tensor library (`numpy`, `torch`, `tensorflow`, `keras`, `jax`, `optax`, `scipy` …): the
+formula needs one.
 
 ## Why is this bad?
 The modulating factor `(1 - p_t) ** gamma` down-weights easy, well-classified examples only when
@@ -65,6 +67,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from wce_lint.analysis.apis import FRAMEWORK_NAMES
 from wce_lint.rule import Finding, Rule, TraceStep
 from wce_lint.rules._common import api_as_written, describe_elements, format_number
 
@@ -214,4 +217,5 @@ RULE = Rule(
     # only analysed in files that say focal or gamma somewhere (see the doc's known limitation): a power
     # (`**`, `pow`) would be exact but occurs in nearly every file (`**kwargs`) and would defeat the pre-check.
     triggers=(b"focal", b"Focal", b"FOCAL", b"gamma", b"Gamma", b"GAMMA"),
+    requires=FRAMEWORK_NAMES,
 )

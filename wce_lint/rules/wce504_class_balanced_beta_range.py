@@ -12,7 +12,9 @@ then its default is checked where it is declared and every call in the module wi
 Known limitation: the rule itself never relies on names, but the byte pre-check only lets through files that
 contain `beta`, `Beta` or `BETA` (in code, a docstring or a comment). A weighting written with none of
 them in its file — `(1 - b) / (1 - b ** n)` in a module that never says beta — is not analysed. The
-exact trigger would be a power (`**`, `pow`), which nearly every Python file contains (`**kwargs`).
+exact trigger would be a power (`**`, `pow`), which nearly every Python file contains (`**kwargs`). The file must
+also name a tensor library (`numpy`, `torch`, `tensorflow`, `keras`, `jax`, `optax`, `scipy` …): the
+formula needs one.
 
 ## Why is this bad?
 The effective number of `n` samples, `(1 - beta ** n) / (1 - beta)`, only makes sense for `0 <= beta < 1`
@@ -54,6 +56,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
+from wce_lint.analysis.apis import FRAMEWORK_NAMES
 from wce_lint.rule import Finding, Rule, TraceStep
 from wce_lint.rules._common import describe_elements, format_number, short_code
 
@@ -137,4 +140,5 @@ RULE = Rule(
     # Name-based for the pre-check only (see the doc's known limitation): the exact trigger, a power (`**`,
     # `pow`), occurs in nearly every file (`**kwargs`) and would defeat the pre-check.
     triggers=(b"beta", b"Beta", b"BETA"),
+    requires=FRAMEWORK_NAMES,
 )
