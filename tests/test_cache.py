@@ -224,5 +224,4 @@ def test_a_warm_run_does_not_import_the_parser(project: Path) -> None:
     ).stdout
     loaded = eval(output)  # a list of module names printed above
     assert "wce_lint.analysis.parse" not in loaded and "wce_lint.analysis.module" not in loaded
-    if "libcst" in loaded:  # wce_lint/rule.py imports LibCST at module level: the lead's change pending
-        pytest.xfail("wce_lint.rule imports libcst at import time (~250 ms of every run)")
+    assert "libcst" not in loaded, "a fully cached run must not pay LibCST's ~250 ms import"
