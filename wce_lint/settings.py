@@ -6,7 +6,8 @@ import hashlib
 import json
 import os
 from dataclasses import asdict, dataclass, field
-from fnmatch import fnmatchcase
+import re
+from fnmatch import fnmatchcase, translate
 from functools import lru_cache
 from pathlib import Path, PurePosixPath
 
@@ -37,10 +38,13 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
 
 
 @lru_cache(maxsize=64)
-def _split_patterns(patterns: tuple[str, ...]) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Globs on a bare name (matched against each file or folder name) and globs on a relative path."""
+def _split_patterns(patterns: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]]:
+    """Globs on a bare name, compiled into one regex (matched against each file or folder name), and globs
+    on a relative path."""
     cleaned = tuple(p.rstrip("/") for p in patterns)
-    return tuple(p for p in cleaned if "/" not in p), tuple(p for p in cleaned if "/" in p)
+    names = [p for p in cleaned if "/" not in p]
+    name_regex = re.compile("|".join(f"(?:{translate(p)})" for p in names)) if names else None
+    return name_regex, tuple(p for p in cleaned if "/" in p)
 
 
 @lru_cache(maxsize=16)
@@ -93,8 +97,8 @@ class Settings:
 
     def is_excluded(self, path: Path) -> bool:
         """True when ``path`` (a file or folder) matches ``exclude`` or ``extend-exclude``."""
-        name_patterns, path_patterns = _split_patterns((*self.exclude, *self.extend_exclude))
-        if any(fnmatchcase(path.name, pattern) for pattern in name_patterns):
+        name_regex, path_patterns = _split_patterns((*self.exclude, *self.extend_exclude))
+        if name_regex is not None and name_regex.match(path.name):
             return True
         if not path_patterns:
             return False
