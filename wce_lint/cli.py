@@ -326,7 +326,8 @@ def _apply_fixes(outcome: _Outcome, options: CheckOptions, settings: Settings) -
         result = fix_source(data, path, settings, unsafe=options.unsafe_fixes)
         outcome.internal_errors.extend(result.internal_errors)
         if not result.changed:
-            remaining.extend(d for d in outcome.diagnostics if d.path == path)
+            # What the file holds now (another run may have fixed it since it was linted).
+            remaining.extend(result.diagnostics)
             continue
         if options.diff:
             out.write(unified_diff(path, data, result.fixed))

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import difflib
 import json
+import os
+import stat
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -97,6 +99,8 @@ def load_config(path: Path) -> FileConfig:
     """Read and validate one config file; ``ConfigError`` says what is wrong and where."""
     path = Path(path).absolute()
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # reading a FIFO would block forever
+            raise ConfigError(f"{_display(path)}: cannot read config file: not a regular file")
         data = path.read_bytes()
     except OSError as error:
         raise ConfigError(f"{_display(path)}: cannot read config file: {error.strerror or error}") from None
@@ -131,6 +135,8 @@ def _parse(path: Path, data: bytes) -> dict[str, Any]:
         raise ConfigError(f"{_display(path)}: not a TOML file (TOML must be UTF-8)") from None
     except tomllib.TOMLDecodeError as error:
         raise ConfigError(f"{_display(path)}: invalid TOML: {error}") from None
+    except RecursionError:  # tomllib recurses once per level of nested arrays and tables
+        raise ConfigError(f"{_display(path)}: invalid TOML: nested too deeply") from None
 
 
 def _section(document: Mapping[str, Any], path: Path) -> dict[str, Any] | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import sys
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -137,20 +138,82 @@ def _max_nesting(text: str) -> int:
     return deepest
 
 
-def _python_refusal(text: str) -> tuple[str, int, int] | None:
-    import ast
+# LibCST's native parser also recurses once per level of a bracket-free chain (unary `-`/`not`, `lambda`,
+# `**`, `x if c else …`, attribute/subscript/call chains, `and`/`or`, dotted import names) and crashes the
+# process (SIGSEGV, or a memory blow-up) somewhere above ~5,000 levels. CPython refuses nested code long before
+# that (RecursionError/MemoryError near 3,000 levels at the default recursion limit); the chains its tree keeps
+# flat (`and`/`or`, dotted import names) are measured on that tree when the text hints at a long one.
+MAX_CHAIN = 2500
+_BOOLEAN_WORDS = re.compile(rb"\b(?:and|or)\b")
+_DOTTED_RUN = re.compile(r"(?:\.\s*[^\W\d]\w*\s*){%d}" % MAX_CHAIN)
 
+
+def _python_refusal(text: str, *, syntax_errors: bool = True, data: bytes = b"") -> tuple[str, int, int] | None:
+    """Why CPython's parser refuses ``text`` (None: it accepts it). With ``syntax_errors=False`` only a
+    refusal for depth counts: LibCST gives its own verdict on syntax, and knows syntax newer than this
+    interpreter's."""
+    import ast
+    import threading
+
+    limit = sys.getrecursionlimit()
+    # The depth CPython accepts grows with the recursion limit (a host process may have raised it).
+    clamp = limit > 1000 and threading.current_thread() is threading.main_thread()
     try:
-        compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        if clamp:
+            depth, frame = 0, sys._getframe()
+            while frame is not None:
+                depth, frame = depth + 1, frame.f_back
+            sys.setrecursionlimit(max(1000, depth + 100))
+        tree = compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
+        if not syntax_errors:
+            return None
         return f"syntax error: {error.msg}", error.lineno or 1, max((error.offset or 1) - 1, 0)
     except (RecursionError, MemoryError):
         return "code nested too deeply to parse", 1, 0
+    except ValueError:  # NUL bytes: refused earlier by decode()
+        return None
+    finally:
+        if clamp:
+            sys.setrecursionlimit(limit)
+    if len(_BOOLEAN_WORDS.findall(data)) > MAX_CHAIN or _DOTTED_RUN.search(text):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.BoolOp):
+                chain, what = len(node.values) - 1, "`and`/`or` operators in a row"
+            elif isinstance(node, (ast.Import, ast.ImportFrom)):
+                names = [alias.name for alias in node.names] + [getattr(node, "module", None) or ""]
+                chain, what = max(name.count(".") for name in names), "dots in a dotted name"
+            else:
+                continue
+            if chain > MAX_CHAIN:
+                return f"{chain} {what}: too long to parse", node.lineno, node.col_offset
     return None
 
 
 def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
     """Check one file's bytes. ``path`` is used for display, per-file ignores and the cache."""
+    from wce_lint.timelimit import TimeLimitExceeded, limit_seconds, time_limit
+
+    seconds = limit_seconds()
+    started = time.monotonic()
+    try:
+        with time_limit(seconds):
+            return _lint_source(data, path, settings, seconds)
+    except TimeLimitExceeded:  # partial findings are dropped: the file is reported as not analysed
+        message = f"analysis took longer than {seconds:g} s; file skipped"
+    except SystemError:
+        # The alarm fired inside CPython's own compile(): it reports the interrupted C code as a SystemError.
+        if seconds is None or time.monotonic() - started < seconds:
+            raise
+        message = f"analysis took longer than {seconds:g} s; file skipped"
+    except RecursionError:  # e.g. the position of a finding in a module holding a ~1,000-level expression
+        message = "code nested too deeply to analyse; file skipped"
+    if SYNTAX_ERROR not in settings.codes_for(path):
+        return FileResult()
+    return FileResult([_file_error(path, message)])
+
+
+def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | None) -> FileResult:
     result = FileResult()
     if has_skip_file_comment(data):
         return result
@@ -164,14 +227,20 @@ def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
     rules = _rules_triggered(data, codes)
     if not rules:
         return result
-    if _max_nesting(source.text) > MAX_NESTING:
-        # LibCST's native parser overflows its stack on very deep nesting (a crash, not an exception);
-        # CPython's own parser refuses more than 200 levels cleanly, so ask it first.
-        refusal = _python_refusal(source.text)
-        if refusal is not None:
-            if SYNTAX_ERROR in codes:
-                result.diagnostics.append(_file_error(path, *refusal))
-            return result
+    from wce_lint.timelimit import size_refusal
+
+    too_large = size_refusal(len(data), seconds)  # LibCST's native parser cannot be interrupted
+    if too_large is not None:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(_file_error(path, too_large))
+        return result
+    # LibCST's native parser overflows its stack on very deep nesting (a crash, not an exception);
+    # CPython's own parser refuses more than 200 levels of brackets cleanly, so ask it first.
+    refusal = _python_refusal(source.text, syntax_errors=_max_nesting(source.text) > MAX_NESTING, data=data)
+    if refusal is not None:
+        if SYNTAX_ERROR in codes:
+            result.diagnostics.append(_file_error(path, *refusal))
+        return result
     from wce_lint.analysis.parse import ParseFailure, parse
 
     try:
@@ -229,7 +298,12 @@ def lint_file(path: Path, settings: Settings) -> FileResult:
         if path.is_dir():
             return FileResult([_file_error(display, "is a directory, not a Python file")])
         if not path.is_file():
-            return FileResult([_file_error(display, "not a regular file (FIFO, device or dangling symlink)")])
+            try:
+                os.stat(path)
+            except OSError as error:  # gone since discovery, a dangling link or a link loop: say which
+                what = "broken symbolic link" if path.is_symlink() else "cannot read file"
+                return FileResult([_file_error(display, f"{what}: {error.strerror or error}")])
+            return FileResult([_file_error(display, "not a regular file (FIFO, socket or device)")])
         data = path.read_bytes()
     except OSError as error:
         return FileResult([_file_error(display, f"cannot read file: {error.strerror or error}")])

@@ -7,6 +7,7 @@ kept as they were (line endings and encoding included).
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 import tempfile
@@ -120,8 +121,14 @@ def _encode(text: str, encoding: str, original: bytes) -> bytes:
 
 
 def write_atomically(path: Path, data: bytes) -> None:
-    """Write through a temporary file in the same folder and rename it over the original, keeping its mode."""
-    mode = stat.S_IMODE(os.stat(path).st_mode)
+    """Write through a temporary file in the same folder and rename it over the original, keeping its mode
+    (and its owner, where allowed). A symbolic link is followed, so the link stays and its target is fixed;
+    a read-only file is refused (PermissionError) even where the folder would allow the rename."""
+    path = Path(os.path.realpath(path))
+    status = os.stat(path)
+    mode = stat.S_IMODE(status.st_mode)
+    if not mode & (stat.S_IWUSR | stat.S_IWGRP | stat.S_IWOTH) or not os.access(path, os.W_OK):
+        raise PermissionError(errno.EACCES, "the file is read-only", str(path))
     folder = path.parent
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".wce-lint-tmp", dir=folder)
     try:
@@ -130,6 +137,11 @@ def write_atomically(path: Path, data: bytes) -> None:
             stream.flush()
             os.fsync(stream.fileno())
         os.chmod(temporary, mode)
+        if hasattr(os, "chown") and (status.st_uid, status.st_gid) != (os.geteuid(), os.getegid()):
+            try:
+                os.chown(temporary, status.st_uid, status.st_gid)
+            except OSError:  # not allowed to give the file away: it is ours now, as with any editor
+                pass
         os.replace(temporary, path)
     except BaseException:
         try:

@@ -9,7 +9,7 @@ import tokenize
 from dataclasses import dataclass
 
 # PEP 263: the declaration must be on line 1 or 2.
-_COOKIE = re.compile(rb"^[ \t\f]*#.*?coding[:=]", re.MULTILINE)
+_COOKIE = re.compile(rb"^(?:\xef\xbb\xbf)?[ \t\f]*#.*?coding[:=]", re.MULTILINE)  # after a BOM too
 _SKIP_FILE = re.compile(rb"#\s*wce-lint\s*:\s*skip-file\b", re.IGNORECASE)
 
 

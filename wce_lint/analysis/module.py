@@ -17,6 +17,7 @@ from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
 
 from wce_lint.analysis.names import ImportTable, dotted_name
 from wce_lint.analysis.walk import children
+from wce_lint.source import split_lines
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 
@@ -352,7 +353,7 @@ class ModuleContext:
         firsts = []
         for statement in self.module.body:
             firsts.append(line)
-            line += self.module.code_for_node(statement).count("\n")
+            line += len(split_lines(self.module.code_for_node(statement))) - 1  # \r\n, \r or \n
         return firsts
 
     def _positions_in(self, index: int) -> dict[cst.CSTNode, CodeRange]:

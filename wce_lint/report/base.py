@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, TextIO
@@ -46,6 +48,8 @@ class SourceLines:
         from wce_lint.source import UnreadableSource, decode
 
         try:
+            if not stat.S_ISREG(os.stat(path).st_mode):
+                return None  # opening a FIFO would block until a writer comes: never quote one
             data = Path(path).read_bytes()
             return _LINE_BREAK.split(decode(data).text)
         except (OSError, UnreadableSource):
