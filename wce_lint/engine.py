@@ -154,6 +154,7 @@ def _python_refusal(text: str, *, syntax_errors: bool = True, data: bytes = b"")
     interpreter's."""
     import ast
     import threading
+    import warnings
 
     limit = sys.getrecursionlimit()
     # The depth CPython accepts grows with the recursion limit (a host process may have raised it).
@@ -164,7 +165,9 @@ def _python_refusal(text: str, *, syntax_errors: bool = True, data: bytes = b"")
             while frame is not None:
                 depth, frame = depth + 1, frame.f_back
             sys.setrecursionlimit(max(1000, depth + 100))
-        tree = compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():  # "invalid escape sequence" and the like are not ours to print
+            warnings.simplefilter("ignore")
+            tree = compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         if not syntax_errors:
             return None

@@ -3,23 +3,28 @@
 from __future__ import annotations
 
 import ast
+import warnings
 
 import libcst as cst
 
 from wce_lint.analysis.module import ModuleContext
 
 
-def _explain(text: str, error: cst.ParserSyntaxError) -> "ParseFailure":
+def _explain(text: str, error: cst.ParserSyntaxError | cst.CSTValidationError) -> "ParseFailure":
     """Prefer CPython's diagnosis ("'(' was never closed", on the line of the bracket) to LibCST's, which
     often points at the first token it could not fit, lines later. Only runs on files that failed."""
     try:
-        compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        with warnings.catch_warnings():  # CPython's warnings about the user's code are not ours to print
+            warnings.simplefilter("ignore")
+            compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as python_error:
         if python_error.lineno:
             return ParseFailure(f"syntax error: {python_error.msg}", python_error.lineno,
                                 max((python_error.offset or 1) - 1, 0))
     except (RecursionError, MemoryError, ValueError):
         pass
+    if isinstance(error, cst.CSTValidationError):  # no position: LibCST refused to build a node
+        return ParseFailure(f"syntax error: {error}")
     reason = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
     return ParseFailure(f"syntax error: {reason}", error.raw_line, error.raw_column)
 
@@ -35,7 +40,7 @@ class ParseFailure(Exception):
 def parse(path: str, text: str) -> ModuleContext:
     try:
         module = cst.parse_module(text)
-    except cst.ParserSyntaxError as error:
+    except (cst.ParserSyntaxError, cst.CSTValidationError) as error:  # the latter: "" b"" (str + bytes)
         raise _explain(text, error) from None
     except RecursionError:
         raise ParseFailure("code nested too deeply to parse") from None
