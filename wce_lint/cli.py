@@ -11,26 +11,26 @@ errors go to stderr, each prefixed ``wce-lint: warning:`` / ``wce-lint: error:``
 Exit codes: 0 no findings, 1 findings (WCE000 included), 2 usage, configuration or internal error.
 
 This module is imported for ``--version`` and ``--help``: it must not import LibCST, the engine or the
-rules at module level (the engine and registry are imported inside the commands).
+rules at module level (the engine and registry are imported inside the commands). Start-up is paid by every
+run, pre-commit hooks and editors included, so the reporters (json, hashlib …), the config reader,
+``traceback`` and ``pathlib`` are imported where they are used, too (``tests/test_startup.py``).
 """
 
 from __future__ import annotations
 
 import os
 import sys
-import traceback
-from dataclasses import dataclass
-from pathlib import Path, PurePosixPath
-from typing import TYPE_CHECKING, Any, Sequence, TextIO
+from typing import TYPE_CHECKING, Any, NamedTuple, Sequence, TextIO
 
 import click
 
 from wce_lint import __version__
-from wce_lint.report import FORMATS, OutputFormat, SourceLines
-from wce_lint.report.summary import fixable_line, render_statistics, summary_line
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from wce_lint.diagnostics import Diagnostic
+    from wce_lint.report import OutputFormat, SourceLines
     from wce_lint.settings import Settings
 
 PROG = "wce-lint"
@@ -38,6 +38,9 @@ EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # The check command's name inside the group; users never type it (see _CheckOrRule).
 _CHECK = "check"
 _STDIN = "-"
+# The --output-format choices, in --help order. Spelled out rather than read from
+# ``wce_lint.report.FORMATS``, which imports every reporter; a test keeps the two equal.
+OUTPUT_FORMATS = ("full", "concise", "json", "github", "sarif")
 
 
 class Failure(click.ClickException):
@@ -100,6 +103,13 @@ def _selector_option(name: str, text: str) -> Any:
     return click.option(name, multiple=True, metavar="CODES", help=text)
 
 
+def _to_path(_ctx: click.Context, _param: click.Parameter, value: str | None) -> Path | None:
+    # click.Path(path_type=Path) would need pathlib at import time; convert once the option is given.
+    from pathlib import Path
+
+    return None if value is None else Path(value)
+
+
 @click.group(cls=_CheckOrRule, name=PROG, add_help_option=False)
 def main() -> None:
     """wce-lint: catch misused cross-entropy losses."""
@@ -120,7 +130,7 @@ def main() -> None:
 @click.option("--preview/--no-preview", default=None, help="Run preview rules too (default: from config, else off).")
 @click.option(
     "--output-format",
-    type=click.Choice(list(FORMATS)),
+    type=click.Choice(OUTPUT_FORMATS),
     default=None,
     help="How to print findings (default: from config, else full on a terminal and concise when piped).",
 )
@@ -132,7 +142,8 @@ def main() -> None:
 @click.option(
     "--config",
     "config_file",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=click.Path(dir_okay=False),
+    callback=_to_path,
     default=None,
     help="Use this config file: a pyproject.toml ([tool.wce-lint]) or a TOML file holding the keys at its top.",
 )
@@ -157,14 +168,19 @@ def check_command(**options: Any) -> int:
         raise
     except Exception as exception:  # a bug of ours: one line, the traceback only on request
         if check.verbose:
+            import traceback
+
             traceback.print_exc(file=sys.stderr)
         hint = "" if check.verbose else " (run with --verbose for the traceback)"
         raise Failure(f"internal error: {type(exception).__name__}: {exception}{hint}") from None
 
 
-@dataclass(frozen=True)
-class CheckOptions:
-    """The check command's options, one field per click parameter."""
+class CheckOptions(NamedTuple):
+    """The check command's options, one field per click parameter.
+
+    A NamedTuple rather than a frozen dataclass: building a dataclass (and importing ``dataclasses``)
+    costs a few milliseconds of every start-up.
+    """
 
     paths: tuple[str, ...]
     select: tuple[str, ...]
@@ -189,16 +205,20 @@ class CheckOptions:
         return self.paths == (_STDIN,) or (not self.paths and self.stdin_filename is not None)
 
 
-@dataclass
 class _Outcome:
-    diagnostics: list[Diagnostic]
-    internal_errors: list[str]
-    sources: SourceLines
-    fixed: int = 0
-    diffs: int = 0
+    """What a run found, and what ``--fix``/``--diff`` did with it."""
+
+    def __init__(self, diagnostics: list[Diagnostic], internal_errors: list[str], sources: SourceLines) -> None:
+        self.diagnostics = diagnostics
+        self.internal_errors = internal_errors
+        self.sources = sources
+        self.fixed = 0
+        self.diffs = 0
 
 
 def _check(options: CheckOptions) -> int:
+    from wce_lint.report import FORMATS
+
     if _STDIN in options.paths and not options.reads_stdin:
         raise click.UsageError("`-` (standard input) cannot be combined with other paths")
     if options.stdin_filename is not None and not options.reads_stdin:
@@ -231,6 +251,8 @@ def _check(options: CheckOptions) -> int:
 
 
 def _settings(options: CheckOptions) -> Settings:
+    from pathlib import Path
+
     from wce_lint.config import ConfigError, Overrides, build_settings, discover_config, split_selectors
 
     overrides = Overrides(
@@ -256,7 +278,10 @@ def _settings(options: CheckOptions) -> Settings:
 
 
 def _lint_files(options: CheckOptions, settings: Settings) -> _Outcome:
+    from pathlib import Path
+
     from wce_lint.engine import RunResult, lint_paths
+    from wce_lint.report import SourceLines
 
     targets = [Path(p) for p in (options.paths or (".",))]
     if options.force_exclude:
@@ -278,7 +303,10 @@ def _lint_files(options: CheckOptions, settings: Settings) -> _Outcome:
 
 
 def _lint_stdin(options: CheckOptions, settings: Settings) -> _Outcome:
+    from pathlib import Path
+
     from wce_lint.engine import lint_source
+    from wce_lint.report import SourceLines
     from wce_lint.source import UnreadableSource, decode
 
     name = options.stdin_filename or _STDIN
@@ -294,6 +322,8 @@ def _lint_stdin(options: CheckOptions, settings: Settings) -> _Outcome:
 
 
 def _report(outcome: _Outcome, chosen: OutputFormat, settings: Settings, options: CheckOptions) -> None:
+    from wce_lint.report.summary import fixable_line, render_statistics, summary_line
+
     out = _stdout()
     if options.statistics:
         render_statistics(outcome.diagnostics, out, as_json=chosen.name == "json")
@@ -311,6 +341,8 @@ def _report(outcome: _Outcome, chosen: OutputFormat, settings: Settings, options
 
 def _apply_fixes(outcome: _Outcome, options: CheckOptions, settings: Settings) -> None:
     """Fix every file with an applicable fix: write it (``--fix``) or print the diff (``--diff``)."""
+    from pathlib import Path
+
     from wce_lint.fixes import fix_source, is_applicable, unified_diff, write_atomically
 
     fixable_paths = sorted({d.path for d in outcome.diagnostics if is_applicable(d.fix, options.unsafe_fixes)})
@@ -375,6 +407,8 @@ def _fix_stdin(options: CheckOptions, settings: Settings) -> int:
 
 def _excluded_with_parents(settings: Settings, path: Path) -> bool:
     """Whether ``path`` or a folder holding it (inside the project root) matches an exclude glob."""
+    from pathlib import PurePosixPath
+
     if settings.is_excluded(path):
         return True
     relative = PurePosixPath(settings.relative(path))
