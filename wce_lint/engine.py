@@ -13,13 +13,16 @@ import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
-from typing import Iterable, Iterator, Sequence
+from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
 
 from wce_lint.diagnostics import Diagnostic, Position, RelatedLocation, Severity
 from wce_lint.rule import Rule
 from wce_lint.rules import REGISTRY
 from wce_lint.settings import Settings
 from wce_lint.source import UnreadableSource, decode, has_skip_file_comment, split_lines
+
+if TYPE_CHECKING:
+    import ast
 
 PYTHON_SUFFIXES = (".py", ".pyi")
 SYNTAX_ERROR = "WCE000"
@@ -148,10 +151,12 @@ _BOOLEAN_WORDS = re.compile(rb"\b(?:and|or)\b")
 _DOTTED_RUN = re.compile(r"(?:\.\s*[^\W\d]\w*\s*){%d}" % MAX_CHAIN)
 
 
-def _python_refusal(text: str, *, syntax_errors: bool = True, data: bytes = b"") -> tuple[str, int, int] | None:
-    """Why CPython's parser refuses ``text`` (None: it accepts it). With ``syntax_errors=False`` only a
-    refusal for depth counts: LibCST gives its own verdict on syntax, and knows syntax newer than this
-    interpreter's."""
+def _python_refusal(
+    text: str, *, syntax_errors: bool = True, data: bytes = b""
+) -> tuple[tuple[str, int, int] | None, ast.Module | None]:
+    """Why CPython's parser refuses ``text`` (None: it accepts it), and its AST when it has one (the
+    positions of findings are computed from it). With ``syntax_errors=False`` only a refusal for depth
+    counts: LibCST gives its own verdict on syntax, and knows syntax newer than this interpreter's."""
     import ast
     import threading
     import warnings
@@ -170,12 +175,12 @@ def _python_refusal(text: str, *, syntax_errors: bool = True, data: bytes = b"")
             tree = compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as error:
         if not syntax_errors:
-            return None
-        return f"syntax error: {error.msg}", error.lineno or 1, max((error.offset or 1) - 1, 0)
+            return None, None
+        return (f"syntax error: {error.msg}", error.lineno or 1, max((error.offset or 1) - 1, 0)), None
     except (RecursionError, MemoryError):
-        return "code nested too deeply to parse", 1, 0
+        return ("code nested too deeply to parse", 1, 0), None
     except ValueError:  # NUL bytes: refused earlier by decode()
-        return None
+        return None, None
     finally:
         if clamp:
             sys.setrecursionlimit(limit)
@@ -189,8 +194,8 @@ def _python_refusal(text: str, *, syntax_errors: bool = True, data: bytes = b"")
             else:
                 continue
             if chain > MAX_CHAIN:
-                return f"{chain} {what}: too long to parse", node.lineno, node.col_offset
-    return None
+                return (f"{chain} {what}: too long to parse", node.lineno, node.col_offset), None
+    return None, tree
 
 
 def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
@@ -239,7 +244,7 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
         return result
     # LibCST's native parser overflows its stack on very deep nesting (a crash, not an exception);
     # CPython's own parser refuses more than 200 levels of brackets cleanly, so ask it first.
-    refusal = _python_refusal(source.text, syntax_errors=_max_nesting(source.text) > MAX_NESTING, data=data)
+    refusal, tree = _python_refusal(source.text, syntax_errors=_max_nesting(source.text) > MAX_NESTING, data=data)
     if refusal is not None:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, *refusal))
@@ -247,7 +252,7 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
     from wce_lint.analysis.parse import ParseFailure, parse
 
     try:
-        context = parse(path, source.text)
+        context = parse(path, source.text, tree)
     except ParseFailure as error:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))

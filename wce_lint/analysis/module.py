@@ -7,15 +7,17 @@ built on it.
 
 from __future__ import annotations
 
+import ast
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Iterator, Union
 
 import libcst as cst
-from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
+from libcst.metadata import CodeRange
 
 from wce_lint.analysis.names import ImportTable, dotted_name
+from wce_lint.analysis.positions import Positions
 from wce_lint.analysis.walk import children
 from wce_lint.source import split_lines
 
@@ -34,6 +36,7 @@ class StatementInfo:
     order: int
     blocks: tuple[Block, ...]
     top: int  # index of the enclosing top-level statement in module.body
+    unit: cst.CSTNode  # the innermost statement of a statement list holding it (positions are computed per unit)
     # Enclosing loops as (loop id, [first order, last order]); the list is completed when the loop ends.
     loops: tuple[tuple[int, list[int]], ...]
 
@@ -84,13 +87,14 @@ class _Collector:
         self.statement_of_node: dict[int, StatementInfo] = {}
         self._order = itertools.count()
         self._top = 0
+        self._unit: cst.CSTNode = module
         for index, statement in enumerate(module.body):
             self._top = index
-            self._statement(statement, _Frame(module, None, None, (), ()))
+            self._unit_statement(statement, _Frame(module, None, None, (), ()))
 
     # -- statements -------------------------------------------------------------------------
     def _info(self, node: cst.CSTNode, frame: "_Frame") -> StatementInfo:
-        info = StatementInfo(node, frame.scope, next(self._order), frame.blocks, self._top, frame.loops)
+        info = StatementInfo(node, frame.scope, next(self._order), frame.blocks, self._top, self._unit, frame.loops)
         self.statement_of_node[id(node)] = info
         return info
 
@@ -101,7 +105,12 @@ class _Collector:
                 self._small(small, info, frame)
             return
         for statement in suite.body:  # IndentedBlock
-            self._statement(statement, frame)
+            self._unit_statement(statement, frame)
+
+    def _unit_statement(self, node: cst.BaseStatement, frame: "_Frame") -> None:
+        outer, self._unit = self._unit, node
+        self._statement(node, frame)
+        self._unit = outer
 
     def _statement(self, node: cst.BaseStatement, frame: "_Frame") -> None:
         if isinstance(node, cst.SimpleStatementLine):
@@ -312,7 +321,8 @@ class _Frame:
 class ModuleContext:
     """Everything the rules may ask about one module. Built once per file by the engine."""
 
-    def __init__(self, path: str, text: str, module: cst.Module) -> None:
+    def __init__(self, path: str, text: str, module: cst.Module, tree: ast.Module | None = None) -> None:
+        """``tree`` is CPython's AST of ``text`` when the caller has it: it makes positions cheap."""
         self.path = path
         self.text = text
         self.module = module
@@ -326,7 +336,7 @@ class ModuleContext:
         self._scope_parent = collector.scope_parent
         self._statement_of_node = collector.statement_of_node
         self.cache: dict[object, object] = {}  # per-module memo for analysis passes
-        self._statement_positions: dict[int, dict[cst.CSTNode, CodeRange]] = {}
+        self._positions = Positions(module, text, tree)
 
     # -- lookups ----------------------------------------------------------------------------
     def definitions(self, scope: Scope, name: str) -> list[Definition]:
@@ -345,48 +355,18 @@ class ModuleContext:
     def code(self, node: cst.CSTNode) -> str:
         return self.module.code_for_node(node)
 
-    # -- positions (computed only when a finding needs them, one top-level statement at a time) ---
-    @cached_property
-    def _top_level_first_lines(self) -> list[int]:
-        """The first line (its leading blank/comment lines included) of each top-level statement."""
-        line = 1 + len(self.module.header)
-        firsts = []
-        for statement in self.module.body:
-            firsts.append(line)
-            line += len(split_lines(self.module.code_for_node(statement))) - 1  # \r\n, \r or \n
-        return firsts
-
-    def _positions_in(self, index: int) -> dict[cst.CSTNode, CodeRange]:
-        cached = self._statement_positions.get(index)
-        if cached is None:
-            statement = self.module.body[index]
-            alone = self.module.with_changes(body=[statement], header=[], footer=[])
-            wrapper = MetadataWrapper(alone, unsafe_skip_copy=True)
-            cached = wrapper.resolve(PositionProvider)  # type: ignore[assignment]
-            self._statement_positions[index] = cached
-        return cached
-
+    # -- positions (computed only when a finding needs them, one statement at a time) --------------
     def range(self, node: cst.CSTNode) -> CodeRange:
         statement = self._statement_of_node.get(id(node))
         if statement is None:
             raise KeyError(f"no position recorded for {type(node).__name__}")
-        index = statement.top
-        relative = self._positions_in(index)[node]
-        offset = self._top_level_first_lines[index] - 1
-        if offset == 0:
-            return relative
-        return CodeRange(
-            (relative.start.line + offset, relative.start.column),
-            (relative.end.line + offset, relative.end.column),
-        )
+        return self._positions.range(node, statement.unit, statement.top)
 
     def line(self, node: cst.CSTNode) -> int:
         return self.range(node).start.line
 
     @cached_property
     def lines(self) -> list[str]:
-        from wce_lint.source import split_lines
-
         return split_lines(self.text)
 
     def logical_line_range(self, node: cst.CSTNode) -> tuple[int, int]:

@@ -37,7 +37,8 @@ class ParseFailure(Exception):
         self.column = column
 
 
-def parse(path: str, text: str) -> ModuleContext:
+def parse(path: str, text: str, tree: ast.Module | None = None) -> ModuleContext:
+    """``tree``: CPython's AST of ``text`` if the caller already built it (positions use it)."""
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, cst.CSTValidationError) as error:  # the latter: "" b"" (str + bytes)
@@ -45,6 +46,6 @@ def parse(path: str, text: str) -> ModuleContext:
     except RecursionError:
         raise ParseFailure("code nested too deeply to parse") from None
     try:
-        return ModuleContext(path, text, module)
+        return ModuleContext(path, text, module, tree)
     except RecursionError:
         raise ParseFailure("code nested too deeply to analyse") from None
