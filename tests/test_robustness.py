@@ -403,6 +403,37 @@ def test_the_time_limit_through_the_cli(project: Path) -> None:
     assert result.stdout.startswith("slow.py:1:1: WCE000 file too large to analyse within the time limit")
 
 
+NEGATIVE_TAIL = NEGATIVE.split("\n\n\n", 1)[1].encode()  # the function with pos_weight=-2.0
+
+
+def test_a_size_refusal_is_not_cached(project: Path) -> None:
+    """The size cap comes from the time limit, an environment setting the cache key does not hold: the
+    next run, with another limit and the cache on, must analyse the file."""
+    (project / "slow.py").write_bytes(generated(20_000) + NEGATIVE_TAIL)
+    first = run_cli(project, "slow.py", "--output-format", "concise", env={timelimit.ENVIRONMENT_VARIABLE: "0.01"})
+    no_traceback(first)
+    assert "WCE000 file too large to analyse within the time limit" in first.stdout
+    second = run_cli(project, "slow.py", "--output-format", "concise", env={timelimit.ENVIRONMENT_VARIABLE: "off"})
+    no_traceback(second)
+    assert "WCE000" not in second.stdout and "WCE203" in second.stdout
+
+
+def test_a_verdict_of_the_time_limit_is_not_cached(project: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Over the limit on a loaded machine says nothing about the file's bytes: not cached."""
+    from wce_lint.parallel import lint_many
+
+    path = project / "slow.py"
+    path.write_bytes(generated(150_000) + NEGATIVE_TAIL)
+    monkeypatch.setenv(timelimit.ENVIRONMENT_VARIABLE, "0.05")
+    monkeypatch.setattr(timelimit, "BYTES_PER_SECOND", 10**12)  # let the file past the size cap
+    [first] = lint_many([path], settings(project))
+    assert only(first.diagnostics).message == "analysis took longer than 0.05 s; file skipped"
+    monkeypatch.delenv(timelimit.ENVIRONMENT_VARIABLE)
+    [second] = lint_many([path], settings(project))
+    assert [d.code for d in second.diagnostics] == ["WCE203"]
+    assert (project / ".wce_lint_cache").is_dir()  # the cache was in use all along
+
+
 # -- the filesystem -----------------------------------------------------------------------------------
 def _hostile_tree(root: Path) -> dict[str, str | None]:
     """Writes the hostile tree; returns each file's expected concise finding (None: no finding)."""

@@ -35,6 +35,13 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     parsed: bool = False
+    # False when the verdict depends on this run's circumstances (the time limit, on a loaded machine), not
+    # only on the file's bytes and the config: such a result must not be cached.
+    cacheable: bool = True
+
+    @property
+    def may_cache(self) -> bool:
+        return self.cacheable and not self.internal_errors
 
 
 @dataclass
@@ -217,8 +224,8 @@ def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
     except RecursionError:  # e.g. the position of a finding in a module holding a ~1,000-level expression
         message = "code nested too deeply to analyse; file skipped"
     if SYNTAX_ERROR not in settings.codes_for(path):
-        return FileResult()
-    return FileResult([_file_error(path, message)])
+        return FileResult(cacheable=False)
+    return FileResult([_file_error(path, message)], cacheable=False)
 
 
 def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | None) -> FileResult:
@@ -239,6 +246,7 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
 
     too_large = size_refusal(len(data), seconds)  # LibCST's native parser cannot be interrupted
     if too_large is not None:
+        result.cacheable = False  # the limit comes from the environment, which the cache key does not hold
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, too_large))
         return result

@@ -72,7 +72,7 @@ def lint_many(
             continue
         result = lint_source(data, display, settings)
         results[index] = result
-        if cache is not None and key is not None and not result.internal_errors:
+        if cache is not None and key is not None and result.may_cache:
             cache.put(display, key, result.diagnostics)
 
     workers = _worker_count(jobs, len(to_parse))
@@ -83,7 +83,7 @@ def lint_many(
         outcomes = _lint_in_pool(to_parse, settings, keys, workers)
     for index, result, key in outcomes:
         results[index] = result
-        if cache is not None and key is not None and not result.internal_errors:
+        if cache is not None and key is not None and result.may_cache:
             cache.put(str(files[index]), key, result.diagnostics)
     if cache is not None:
         cache.save()

@@ -24,6 +24,22 @@ _NOT_CODE = {
 _FIELDS: dict[type, tuple[str, ...]] = {}
 
 
+def _node_types() -> frozenset[type]:
+    found: set[type] = set()
+    pending = [cst.CSTNode]
+    while pending:
+        kind = pending.pop()
+        if kind not in found:
+            found.add(kind)
+            pending.extend(kind.__subclasses__())
+    return frozenset(found)
+
+
+# `isinstance(x, cst.CSTNode)` goes through ABCMeta on every call; a set of the concrete types is a hash
+# lookup. Computed once: the parser only builds LibCST's own classes.
+NODE_TYPES = _node_types()
+
+
 def code_fields(node_type: type) -> tuple[str, ...]:
     fields = _FIELDS.get(node_type)
     if fields is None:
@@ -36,16 +52,18 @@ def code_fields(node_type: type) -> tuple[str, ...]:
     return fields
 
 
-def children(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
+def children(node: cst.CSTNode) -> list[cst.CSTNode]:
     """The code-bearing children of ``node``, in source order."""
-    for name in code_fields(type(node)):
+    found = []
+    node_types = NODE_TYPES
+    for name in _FIELDS.get(type(node)) or code_fields(type(node)):
         value = getattr(node, name)
-        if isinstance(value, cst.CSTNode):
-            yield value
-        elif isinstance(value, (tuple, list)):
-            for item in value:
-                if isinstance(item, cst.CSTNode):
-                    yield item
+        kind = type(value)
+        if kind in node_types:
+            found.append(value)
+        elif kind is tuple or kind is list:
+            found.extend(item for item in value if type(item) in node_types)
+    return found
 
 
 def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
@@ -54,4 +72,4 @@ def descendants(node: cst.CSTNode) -> Iterator[cst.CSTNode]:
     while stack:
         current = stack.pop()
         yield current
-        stack.extend(reversed(list(children(current))))
+        stack.extend(reversed(children(current)))
