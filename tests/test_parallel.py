@@ -113,10 +113,10 @@ def test_an_exception_in_a_worker_is_an_internal_error(tree: Path, monkeypatch: 
     original = wce_lint.engine.lint_source
     victim = sorted((tree / "beta").rglob("*.py"))[0]
 
-    def failing(data: bytes, path: str, settings: Settings):  # type: ignore[no-untyped-def]
+    def failing(data: bytes, path: str, settings: Settings, **options: bool):  # type: ignore[no-untyped-def]
         if path == str(victim):
             raise RuntimeError("boom")
-        return original(data, path, settings)
+        return original(data, path, settings, **options)
 
     monkeypatch.setattr(wce_lint.engine, "lint_source", failing)
     run = _run(tree, jobs=2, use_cache=False)
@@ -133,10 +133,10 @@ def test_a_dying_worker_is_reported_not_raised(tree: Path, monkeypatch: pytest.M
     original = wce_lint.engine.lint_source
     victim = sorted((tree / "alpha").rglob("*.py"))[0]
 
-    def dying(data: bytes, path: str, settings: Settings):  # type: ignore[no-untyped-def]
+    def dying(data: bytes, path: str, settings: Settings, **options: bool):  # type: ignore[no-untyped-def]
         if path == str(victim):
             os._exit(3)  # what an out-of-memory kill or a crash in native code looks like to the pool
-        return original(data, path, settings)
+        return original(data, path, settings, **options)
 
     monkeypatch.setattr(wce_lint.engine, "lint_source", dying)
     run = _run(tree, jobs=2, use_cache=False)

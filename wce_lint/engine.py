@@ -104,20 +104,38 @@ def _walk(root: Path, settings: Settings, messages: list[str]) -> Iterator[Path]
 # -- one file --------------------------------------------------------------------------------------
 @lru_cache(maxsize=None)
 def _triggers(codes: frozenset[str]) -> tuple[bytes, ...]:
-    return tuple(sorted({t for code in codes for t in REGISTRY[code].triggers}))
+    """The rules' trigger words, lower-cased, without those that contain another: a looser test (run on
+    the lower-cased bytes) with fewer words (`focal`, `Focal`, `FOCAL` become one). Each absent word costs
+    a scan of the whole file, and most files contain none of them."""
+    lowered = {t.lower() for code in codes for t in REGISTRY[code].triggers}
+    return tuple(sorted(t for t in lowered if not any(other != t and other in t for other in lowered)))
+
+
+def needs_parse(data: bytes, codes: frozenset[str]) -> bool:
+    """The byte-level pre-check: whether any rule of ``codes`` may fire on ``data`` (only then is it parsed)."""
+    return bool(_rules_triggered(data, codes))
 
 
 def _rules_triggered(data: bytes, codes: frozenset[str]) -> list[Rule]:
     # `bytes in bytes` is a fast substring search; a regex alternation is many times slower on big files.
-    if not any(trigger in data for trigger in _triggers(codes)):
+    lowered = data.lower()
+    if not any(trigger in lowered for trigger in _triggers(codes)):
         return []
     return [
         rule
         for rule in (REGISTRY[code] for code in sorted(codes))
         if rule.code != SYNTAX_ERROR
         and any(trigger in data for trigger in rule.triggers)
-        and (not rule.requires or any(word in data for word in rule.requires))
+        and (not rule.requires or _imports_one_of(rule.requires).search(data) is not None)
     ]
+
+
+@lru_cache(maxsize=None)
+def _imports_one_of(modules: tuple[bytes, ...]) -> re.Pattern[bytes]:
+    """A line importing one of ``modules`` (or a submodule, or a module whose name starts with one, such as
+    ``torchvision``). Looser than Python's grammar on purpose: it only has to let every real import through."""
+    names = b"|".join(re.escape(module) for module in modules)
+    return re.compile(rb"\b(?:import|from)\b[^\r\n]*?(?<![\w.])(?:" + names + rb")")
 
 
 def _file_error(path: str, message: str, line: int = 1, column: int = 0) -> Diagnostic:
@@ -205,15 +223,17 @@ def _python_refusal(
     return None, tree
 
 
-def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
-    """Check one file's bytes. ``path`` is used for display, per-file ignores and the cache."""
+def lint_source(data: bytes, path: str, settings: Settings, *, may_parse: bool = True) -> FileResult:
+    """Check one file's bytes. ``path`` is used for display, per-file ignores and the cache.
+    ``may_parse=False``: the caller's pre-check (``needs_parse``) already said no rule can fire, so only
+    what needs no parse is checked (the encoding)."""
     from wce_lint.timelimit import TimeLimitExceeded, limit_seconds, time_limit
 
     seconds = limit_seconds()
     started = time.monotonic()
     try:
         with time_limit(seconds):
-            return _lint_source(data, path, settings, seconds)
+            return _lint_source(data, path, settings, seconds, may_parse)
     except TimeLimitExceeded:  # partial findings are dropped: the file is reported as not analysed
         message = f"analysis took longer than {seconds:g} s; file skipped"
     except SystemError:
@@ -228,7 +248,7 @@ def lint_source(data: bytes, path: str, settings: Settings) -> FileResult:
     return FileResult([_file_error(path, message)], cacheable=False)
 
 
-def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | None) -> FileResult:
+def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | None, may_parse: bool) -> FileResult:
     result = FileResult()
     if has_skip_file_comment(data):
         return result
@@ -239,7 +259,7 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
         return result
-    rules = _rules_triggered(data, codes)
+    rules = _rules_triggered(data, codes) if may_parse else []
     if not rules:
         return result
     from wce_lint.timelimit import size_refusal

@@ -48,10 +48,9 @@ def lint_many(
 ) -> list[FileResult]:
     """``engine.lint_file`` for each of ``files``, in order, through the cache and over ``jobs`` processes
     (default: every core this process may use)."""
-    from wce_lint.engine import FileResult, lint_file, lint_source
+    from wce_lint.engine import FileResult, lint_file, lint_source, needs_parse
 
     cache = _open_cache(settings) if use_cache else None
-    precheck = _PreCheck(settings)
     results: list[FileResult | None] = [None] * len(files)
     to_parse: list[_Task] = []
     for index, path in enumerate(files):
@@ -67,10 +66,10 @@ def lint_many(
             if cached is not None:
                 results[index] = FileResult(cached)
                 continue
-        if precheck.may_parse(data, display):
+        if needs_parse(data, settings.codes_for(display)):
             to_parse.append(_Task(index, display, len(data)))
             continue
-        result = lint_source(data, display, settings)
+        result = lint_source(data, display, settings, may_parse=False)
         results[index] = result
         if cache is not None and key is not None and result.may_cache:
             cache.put(display, key, result.diagnostics)
@@ -124,33 +123,6 @@ def _read(path: Path | str) -> bytes | None:
         os.close(descriptor)
 
 
-class _PreCheck:
-    """Whether a file's bytes contain a trigger word of a rule enabled for it: only then can the engine
-    parse it. A routing decision only: ``lint_source`` makes its own, so an imprecise answer here costs
-    time, never findings."""
-
-    def __init__(self, settings: Settings) -> None:
-        from wce_lint.rules import REGISTRY
-
-        self._settings = settings
-        self._registry = REGISTRY
-        self._shared = None if settings.per_file_ignores else self._triggers(settings.codes())
-        self._by_codes: dict[frozenset[str], tuple[bytes, ...]] = {}
-
-    def _triggers(self, codes: frozenset[str]) -> tuple[bytes, ...]:
-        return tuple(sorted({trigger for code in codes for trigger in self._registry[code].triggers}))
-
-    def may_parse(self, data: bytes, path: str) -> bool:
-        triggers = self._shared
-        if triggers is None:
-            codes = self._settings.codes_for(path)
-            triggers = self._by_codes.get(codes)
-            if triggers is None:
-                triggers = self._by_codes[codes] = self._triggers(codes)
-        # `in` on bytes is a fast substring search; a regex alternation of the same words is ~7× slower.
-        return any(trigger in data for trigger in triggers)
-
-
 def _worker_count(jobs: int | None, files_to_parse: int) -> int:
     if files_to_parse < PARALLEL_THRESHOLD:
         return 1
@@ -180,8 +152,11 @@ def _lint_in_pool(
 
     batches = _batches(tasks, workers)
     outcomes: list[tuple[int, FileResult, str | None]] = []
+    context = _context()
+    if context.get_start_method() == "fork":
+        _import_analysis()
     executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=_context(), initializer=_start_worker, initargs=(settings, keys, os.getpid())
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keys, os.getpid())
     )
     try:
         futures = [executor.submit(_lint_batch_in_worker, batch) for batch in batches]
@@ -195,6 +170,17 @@ def _lint_in_pool(
     finally:
         executor.shutdown(wait=True, cancel_futures=True)
     return outcomes
+
+
+def _import_analysis() -> None:
+    """Forked workers inherit what this process has imported: LibCST and the analysis once, not per worker."""
+    import importlib
+    import pkgutil
+
+    import wce_lint.analysis
+
+    for module in pkgutil.iter_modules(wce_lint.analysis.__path__, "wce_lint.analysis."):
+        importlib.import_module(module.name)
 
 
 def _lost(batch: list[_Task], why: str) -> list[tuple[int, FileResult, str | None]]:

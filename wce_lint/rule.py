@@ -47,8 +47,8 @@ class Rule:
     check: Callable[["ModuleContext"], Iterable[Finding]]
     # Byte strings of which at least one must occur in a file for this rule to possibly fire there.
     triggers: tuple[bytes, ...] = ()
-    # When not empty, one of these must occur too (e.g. a framework's name for rules whose trigger words,
-    # like "beta", are common outside ML code).
+    # When not empty, the file must also import one of these modules: a line holding the word `import` or
+    # `from` followed by one of them (`import torch`, `from tensorflow import keras`, `import os, numpy`).
     requires: tuple[bytes, ...] = ()
     preview: bool = False
     severity: Severity = Severity.ERROR

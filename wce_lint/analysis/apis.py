@@ -284,7 +284,9 @@ def loss_api(qualified_names: frozenset[str]) -> LossAPI | None:
             return api
     return None
 
-# Hand-written losses need a tensor library: rules keyed on common words ("beta", "gamma", "sigmoid") also
-# require one of these names in the file before it is parsed.
-FRAMEWORK_NAMES: tuple[bytes, ...] = (b"numpy", b"torch", b"tensorflow", b"keras", b"jax", b"optax", b"scipy",
-                                      b"flax", b"mlx", b"paddle", b"mxnet")
+# Every rule needs a tensor library imported by the file: a loss API is only recognised through an import
+# of its framework, and hand-written losses are written with one. So a file is parsed only when a line
+# imports one of these (rule.requires), which also keeps out ordinary files that merely say "beta", "gamma",
+# "sigmoid" or "focal" ("Focal Fossa") or mention numpy in a comment.
+FRAMEWORK_NAMES: tuple[bytes, ...] = (b"numpy", b"torch", b"tensorflow", b"keras", b"tf_keras", b"jax", b"optax",
+                                      b"scipy", b"flax", b"mlx", b"paddle", b"mxnet")

@@ -83,7 +83,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from wce_lint.analysis.apis import LOSS_TRIGGERS
+from wce_lint.analysis.apis import FRAMEWORK_NAMES, LOSS_TRIGGERS
 from wce_lint.rule import Finding, Rule, TraceStep
 from wce_lint.rules._common import describe_elements
 
@@ -225,4 +225,5 @@ RULE = Rule(
     doc=__doc__ or "",
     check=check,
     triggers=(*LOSS_TRIGGERS, b"sample_weight", b"class_weight"),
+    requires=FRAMEWORK_NAMES,
 )

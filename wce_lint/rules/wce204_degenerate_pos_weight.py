@@ -49,7 +49,7 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Iterator
 
-from wce_lint.analysis.apis import LOSS_TRIGGERS
+from wce_lint.analysis.apis import FRAMEWORK_NAMES, LOSS_TRIGGERS
 from wce_lint.rule import Finding, Rule, TraceStep
 from wce_lint.rules._common import api_as_written, describe_elements, format_number
 
@@ -107,4 +107,5 @@ RULE = Rule(
     doc=__doc__ or "",
     check=check,
     triggers=LOSS_TRIGGERS,
+    requires=FRAMEWORK_NAMES,
 )

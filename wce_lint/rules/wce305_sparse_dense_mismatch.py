@@ -61,7 +61,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from wce_lint.analysis.apis import LOSS_TRIGGERS
+from wce_lint.analysis.apis import FRAMEWORK_NAMES, LOSS_TRIGGERS
 from wce_lint.rule import Finding, Rule, TraceStep
 from wce_lint.rules._common import api_as_written, short_code
 
@@ -156,4 +156,5 @@ RULE = Rule(
     doc=__doc__ or "",
     check=check,
     triggers=LOSS_TRIGGERS,
+    requires=FRAMEWORK_NAMES,
 )

@@ -47,7 +47,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Iterator
 
-from wce_lint.analysis.apis import LOSS_TRIGGERS
+from wce_lint.analysis.apis import FRAMEWORK_NAMES, LOSS_TRIGGERS
 from wce_lint.diagnostics import Applicability, Fix
 from wce_lint.rule import Finding, Rule, TraceStep
 from wce_lint.rules._common import api_as_written, short_code
@@ -117,5 +117,6 @@ RULE = Rule(
     doc=__doc__ or "",
     check=check,
     triggers=LOSS_TRIGGERS,
+    requires=FRAMEWORK_NAMES,
     fix_applicability=Applicability.UNSAFE,
 )

@@ -16,7 +16,8 @@ Known limitation: the byte pre-check only lets through files that contain `focal
 `focal`, `Focal`, `FOCAL`, `gamma`, `Gamma` or `GAMMA`) — in code, a docstring or a comment. A focal loss
 written with neither word in its file (`def loss(p, y, g=2.0): … (1 - p_t) ** g`) is not analysed. The
 structure alone would need `**` or `pow` as the trigger, which nearly every Python file contains. The file must
-also name a tensor library (`numpy`, `torch`, `tensorflow`, `keras`, `jax`, `optax`, `scipy` …): the
+also import a tensor library (`import numpy as np`, `from torch import nn`, `import jax.numpy as jnp` …: a
+line holding `import` or `from` and `numpy`, `torch`, `tensorflow`, `keras`, `jax`, `optax`, `scipy` …): the
 formula needs one.
 
 ## Why is this bad?

@@ -13,7 +13,8 @@ Known limitation: the rule itself never relies on names, but the byte pre-check 
 contain `beta`, `Beta` or `BETA` (in code, a docstring or a comment). A weighting written with none of
 them in its file — `(1 - b) / (1 - b ** n)` in a module that never says beta — is not analysed. The
 exact trigger would be a power (`**`, `pow`), which nearly every Python file contains (`**kwargs`). The file must
-also name a tensor library (`numpy`, `torch`, `tensorflow`, `keras`, `jax`, `optax`, `scipy` …): the
+also import a tensor library (`import numpy as np`, `from torch import nn`, `import jax.numpy as jnp` …: a
+line holding `import` or `from` and `numpy`, `torch`, `tensorflow`, `keras`, `jax`, `optax`, `scipy` …): the
 formula needs one.
 
 ## Why is this bad?
