@@ -25,6 +25,7 @@ import sysconfig
 import tempfile
 import time
 from dataclasses import dataclass
+from typing import Callable
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
@@ -126,6 +127,37 @@ def measure(
     return row
 
 
+@dataclass
+class Spec:
+    """One row to measure: a command and what to do before each run of it."""
+
+    name: str
+    command: list[str]
+    cwd: Path
+    files: int
+    before: Callable[[], None] | None = None
+    env: dict[str, str] | None = None
+    note: str = ""
+    skip: bool = False
+
+
+def measure_rounds(specs: list[Spec], runs: int) -> list[Row | None]:
+    """Every selected row once per round, ``runs`` rounds; rows in the order of ``specs``."""
+    chosen = [spec for spec in specs if not spec.skip and (not ONLY or any(word in spec.name for word in ONLY))]
+    samples: dict[str, list[Sample]] = {spec.name: [] for spec in chosen}
+    for _ in range(runs):
+        for spec in chosen:
+            if spec.before is not None:
+                spec.before()
+            samples[spec.name].append(run_once(spec.command, spec.cwd, spec.env))
+    rows = []
+    for spec in chosen:
+        row = Row(spec.name, spec.files, samples[spec.name], spec.note)
+        print(f"  {spec.name:<44} {row.wall:8.3f} s", file=sys.stderr, flush=True)
+        rows.append(row)
+    return rows
+
+
 # -- the corpora -----------------------------------------------------------------------------------
 def build_corpus_a(dest: Path) -> Path:
     stdlib = Path(sysconfig.get_paths()["stdlib"])
@@ -223,31 +255,35 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     def drop_cache() -> None:
         shutil.rmtree(cache, ignore_errors=True)
 
-    rows: list[Row | None] = [
-        measure("wce-lint cold (empty cache)", wce, root, count, args.runs, before=drop_cache, env=env),
-        measure("wce-lint --no-cache", [*wce, "--no-cache"], root, count, args.runs, env=env),
-    ]
-    run_once(wce, root, env)  # fill the cache
-    rows.append(measure("wce-lint warm (nothing changed)", wce, root, count, args.runs, env=env))
     edited = parsed[0] if parsed else files[0]
     original = edited.read_bytes()
-    rows.append(measure("wce-lint warm, one file edited", wce, root, count, args.runs, env=env,
-                        before=lambda: _touch_content(edited)))
-    edited.write_bytes(original)
-    ruff = shutil.which("ruff", path=str(Path(python).parent)) or shutil.which("ruff")
-    if ruff:
-        rows.append(measure("ruff check --no-cache --select F", [ruff, "check", "--no-cache", "--select", "F",
-                            "--exit-zero", "-q", "."], root, count, args.runs))
     list_file = Path(tempfile.mkstemp(suffix=".txt")[1])
     list_file.write_text("\n".join(str(file) for file in parsed))
-    rows.append(measure(f"LibCST parse of pre-checked files ({cores} procs)",
-                        [python, str(Path(__file__).resolve()), "_floor", str(list_file), str(cores)],
-                        root, len(parsed), args.runs, env=env, note=f"{len(parsed)} files"))
+    ruff = shutil.which("ruff", path=str(Path(python).parent)) or shutil.which("ruff")
+    # One round runs every row once, in this order (cold fills the cache the warm rows read), and the rounds
+    # repeat: on a shared machine whose speed drifts, every row then sees the same drift, so the ratios
+    # between rows (what the targets are about) hold even when the seconds do not.
+    specs = [
+        Spec("wce-lint cold (empty cache)", wce, root, count, before=drop_cache, env=env),
+        Spec("wce-lint warm (nothing changed)", wce, root, count, env=env),
+        Spec("wce-lint warm, one file edited", wce, root, count, env=env, before=lambda: _touch_content(edited)),
+        Spec("wce-lint --no-cache", [*wce, "--no-cache"], root, count, env=env),
+        Spec("ruff check --no-cache --select F", [ruff or "ruff", "check", "--no-cache", "--select", "F",
+             "--exit-zero", "-q", "."], root, count, skip=ruff is None),
+        Spec(f"LibCST parse of pre-checked files ({cores} procs)",
+             [python, str(Path(__file__).resolve()), "_floor", str(list_file), str(cores)],
+             root, len(parsed), env=env, note=f"{len(parsed)} files"),
+    ]
+    run_once(wce, root, env)  # warm rows measured alone (--only warm) need a filled cache
+    try:
+        rows: list[Row | None] = measure_rounds(specs, args.runs)
+    finally:
+        edited.write_bytes(original)
+        list_file.unlink()
     if not ONLY or any(word in "ideal" for word in ONLY):
         ideal = ideal_floor(parsed, cores)
         rows.append(Row(f"  ideal: Σ parse CPU / {cores} cores", len(parsed), [Sample(ideal, ideal * cores, 0.0)],
                         note="in-process, no start-up"))
-    list_file.unlink()
     fixit = shutil.which("fixit", path=args.fixit_path) if args.fixit_path else shutil.which("fixit")
     if fixit and args.fixit_files > 0:
         # Run from outside the subset: fixit puts the project on sys.path, where a copied standard library
@@ -296,6 +332,27 @@ def print_table(label: str, rows: list[Row], runs: int) -> None:
         runs_note = "" if len(row.samples) == runs else f"{len(row.samples)} run(s)"
         note = "; ".join(part for part in (row.note, runs_note) if part)
         print(f"| {row.name} | {row.wall:.3f} | {row.cpu:.2f} | {peak} | {rate:,.0f} | {note} |")
+    print_targets(label, rows)
+
+
+def print_targets(label: str, rows: list[Row]) -> None:
+    """The issue's targets, as ratios of rows measured in the same rounds."""
+    def row(prefix: str) -> Row | None:
+        return next((r for r in rows if r.name.startswith(prefix)), None)
+
+    cold, warm, ruff = row("wce-lint cold"), row("wce-lint warm (nothing"), row("ruff")
+    floor, fixit = row("LibCST parse"), row("fixit")
+    print()
+    corpus_a = label.startswith("A")
+    if cold and ruff and corpus_a:
+        print(f"- cold wall / ruff wall: {cold.wall / ruff.wall:.2f}× (target for corpus A: ≤ 2×)")
+    if cold and floor and not corpus_a:
+        print(f"- cold CPU over the bare LibCST parse's CPU: {(cold.cpu / floor.cpu - 1) * 100:+.0f}% "
+              "(target for corpus B: ≤ +30%)")
+    if cold and fixit and not corpus_a:
+        print(f"- fixit wall / cold wall: {fixit.wall / cold.wall:.0f}× (target for corpus B: ≥ 100×)")
+    if warm:
+        print(f"- warm wall: {warm.wall:.3f} s (target: ≤ 0.3 s)")
 
 
 def machine() -> str:

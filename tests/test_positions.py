@@ -49,13 +49,19 @@ def g():
         "try:\n    a = 1\nexcept ValueError as e:\n    b = 2\nexcept (KeyError, TypeError):\n    pass\n"
         "else:\n    c = 3\nfinally:\n    d = 4\n"
     ),
-    "match": "match p:\n    case [x, y]:\n        z = x\n    case {'k': v} if v:\n        z = v\n    case _:\n        z = 0\n",
+    "match": (
+        "match p:\n    case [x, y]:\n        z = x\n    case {'k': v} if v:\n        z = v\n"
+        "    case _:\n        z = 0\n"
+    ),
     "async": "async def f():\n    async with a as b:\n        async for x in b:\n            await x\n",
     "block_footer_comments": "def f():\n    x = 1\n    # dangling comment\n\n# dedented comment\ny = 2\n",
     "header_comments": "#!/usr/bin/env python\n# -*- coding: utf-8 -*-\n\n\n'''doc'''\nimport os\n",
     "for_else": "for i in range(3):\n    pass\nelse:\n    j = 1\nwhile False:\n    pass\nelse:\n    k = 2\n",
     "with_items": "with open(a) as f, open(b) as g:\n    x = (f,\n         g)\n",
-    "nested_classes": "class A:\n    class B:\n        x: int = 1\n\n        def f(self, y=[\n            1]):\n            return y\n",
+    "nested_classes": (
+        "class A:\n    class B:\n        x: int = 1\n\n"
+        "        def f(self, y=[\n            1]):\n            return y\n"
+    ),
     "lambda_default": "f = lambda x=(1,\n    2): x\n",
 }
 

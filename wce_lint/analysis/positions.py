@@ -179,7 +179,9 @@ class Positions:
             relative = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
             offset = self._first_lines()[index] - 1
             cached = self._top_level[index] = {
-                node: CodeRange((span.start.line + offset, span.start.column), (span.end.line + offset, span.end.column))
+                node: CodeRange(
+                    (span.start.line + offset, span.start.column), (span.end.line + offset, span.end.column)
+                )
                 for node, span in relative.items()
             }
         return cached
