@@ -46,7 +46,10 @@ class PredictionInput:
 
 
 def predictions(module: ModuleContext) -> list[PredictionInput]:
-    """Every loss invocation whose prediction argument has a known origin."""
+    """Every loss invocation whose prediction argument has a known origin (memoised: three rules ask)."""
+    cached = module.cache.get("predictions")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
     found = []
     for loss in loss_calls(module):
         if loss.call is None or loss.arguments is None:
@@ -57,6 +60,7 @@ def predictions(module: ModuleContext) -> list[PredictionInput]:
         origin = origin_of(module, argument.value, loss.statement)
         if origin is not None:
             found.append(PredictionInput(loss, argument, origin))
+    module.cache["predictions"] = found
     return found
 
 
