@@ -122,3 +122,35 @@ def test_a_tree_that_disagrees_falls_back() -> None:
     text = TRICKY["elif_chain"]
     assert _check(text, _tree("x = 1\n\n\ndef f():\n    pass\n")) > 0
     assert _check(text, _tree("\n\n" + text)) > 0
+
+
+def test_the_fast_spelling_of_dotted_names_equals_libcst_codegen() -> None:
+    """``ModuleContext.code`` spells plain dotted names itself; it must give LibCST's text exactly."""
+    from wce_lint.analysis.module import _plain_dotted
+
+    checked = 0
+    for path in sorted((ROOT / "fixtures").rglob("*.py")):
+        try:
+            module = cst.parse_module(path.read_text(encoding="utf-8"))
+        except cst.ParserSyntaxError:
+            continue
+        for node in _all_nodes(module):
+            text = _plain_dotted(node)
+            if text is not None:
+                assert text == module.code_for_node(node)
+                checked += 1
+    assert checked > 1_000
+    for odd in ("(a).b", "a . b", "(a.b)", "a.\\\n b", "f(x).y"):
+        assert _plain_dotted(cst.parse_expression(odd)) is None
+
+
+def _all_nodes(module: cst.Module) -> list[cst.CSTNode]:
+    found: list[cst.CSTNode] = []
+
+    class Collect(cst.CSTVisitor):
+        def on_visit(self, node: cst.CSTNode) -> bool:
+            found.append(node)
+            return True
+
+    module.visit(Collect())
+    return found
