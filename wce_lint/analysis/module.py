@@ -360,6 +360,7 @@ class ModuleContext:
         self._statement_of_node = collector.statement_of_node
         self.cache: dict[object, object] = {}  # per-module memo for analysis passes
         self._positions = Positions(module, text, tree)
+        self._qualified: dict[int, tuple[cst.BaseExpression, frozenset[str]]] = {}
 
     # -- lookups ----------------------------------------------------------------------------
     def definitions(self, scope: Scope, name: str) -> list[Definition]:
@@ -373,7 +374,12 @@ class ModuleContext:
         return self._statement_of_node.get(id(node))
 
     def qualified_names(self, expression: cst.BaseExpression) -> frozenset[str]:
-        return self.imports.qualified_names(expression)
+        # Memoised per node: several rules ask about the same callees (the import table is complete by now).
+        # The entry keeps the node alive, so that its id cannot be reused by a node built later (a fix's).
+        entry = self._qualified.get(id(expression))
+        if entry is None:
+            entry = self._qualified[id(expression)] = (expression, self.imports.qualified_names(expression))
+        return entry[1]
 
     def code(self, node: cst.CSTNode) -> str:
         # Callee names are asked for constantly (messages, API spellings): spell a plain dotted name from
