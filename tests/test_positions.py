@@ -111,7 +111,7 @@ def test_the_fast_path_is_taken(monkeypatch: pytest.MonkeyPatch) -> None:
     def refuse(self: object, index: int) -> None:
         raise AssertionError("fell back to the top-level statement")
 
-    monkeypatch.setattr(positions.Positions, "_top_level_positions", refuse)
+    monkeypatch.setattr(positions.Positions, "_top_level_spans", refuse)
     for name, text in TRICKY.items():
         if name != "parenthesized_decorator":  # the AST puts that decorator on its expression's line
             _check(text, _tree(text))

@@ -16,12 +16,14 @@ import re
 from typing import Iterable, Iterator
 
 import libcst as cst
+from libcst._nodes.internal import CodegenState
 from libcst.metadata import CodeRange, MetadataWrapper, PositionProvider
-from libcst.metadata.position_provider import PositionProvidingCodegenState
 
 # Unit (a statement in a statement list) -> (its first line, leading blank/comment lines included; the
 # indentation tokens of the blocks around it).
 Starts = dict[int, tuple[int, tuple[str, ...]]]
+# id(node) -> (start line, start column, end line, end column)
+Spans = dict[int, tuple[int, int, int, int]]
 
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 
@@ -118,35 +120,29 @@ class Positions:
         self._tree = tree
         self._starts: Starts | None = None
         self._line_offsets: list[int] | None = None
-        self._units: dict[int, dict[cst.CSTNode, CodeRange]] = {}
-        self._top_level: dict[int, dict[cst.CSTNode, CodeRange]] = {}
+        self._units: dict[int, Spans] = {}
+        self._top_level: dict[int, Spans] = {}
         self._top_level_lines: list[int] | None = None
 
     def range(self, node: cst.CSTNode, unit: cst.CSTNode, top: int) -> CodeRange:
         """The range of ``node``, which sits in ``unit``, itself in the top-level statement ``top``."""
-        positions = self._units.get(id(unit))
-        if positions is None:
-            positions = self._units[id(unit)] = self._unit_positions(unit) or self._top_level_positions(top)
-        return positions[node]
+        spans = self._units.get(id(unit))
+        if spans is None:
+            spans = self._units[id(unit)] = self._unit_spans(unit) or self._top_level_spans(top)
+        start_line, start_column, end_line, end_column = spans[id(node)]
+        return CodeRange((start_line, start_column), (end_line, end_column))
 
     # -- one unit, regenerated at its place ------------------------------------------------------
-    def _unit_positions(self, unit: cst.CSTNode) -> dict[cst.CSTNode, CodeRange] | None:
+    def _unit_spans(self, unit: cst.CSTNode) -> Spans | None:
         start = self._start_of(unit)
         if start is None:
             return None
         line, indents = start
-        provider = PositionProvider()
-        state = PositionProvidingCodegenState(
-            default_indent=self._module.default_indent,
-            default_newline=self._module.default_newline,
-            provider=provider,
-            indent_tokens=list(indents),
-            line=line,
-        )
+        state = _SpanState(self._module.default_indent, self._module.default_newline, list(indents), line)
         unit._codegen(state)
         if not self._matches_source(line, "".join(state.tokens)):
             return None
-        return provider._computed
+        return state.spans
 
     def _start_of(self, unit: cst.CSTNode) -> tuple[int, tuple[str, ...]] | None:
         if self._starts is None:
@@ -171,7 +167,7 @@ class Positions:
         return generated.startswith(rest) and generated[len(rest):] in ("\n", "\r\n", "\r")
 
     # -- fallback: LibCST's provider on the whole top-level statement -------------------------------
-    def _top_level_positions(self, index: int) -> dict[cst.CSTNode, CodeRange]:
+    def _top_level_spans(self, index: int) -> Spans:
         cached = self._top_level.get(index)
         if cached is None:
             statement = self._module.body[index]
@@ -179,9 +175,7 @@ class Positions:
             relative = MetadataWrapper(alone, unsafe_skip_copy=True).resolve(PositionProvider)
             offset = self._first_lines()[index] - 1
             cached = self._top_level[index] = {
-                node: CodeRange(
-                    (span.start.line + offset, span.start.column), (span.end.line + offset, span.end.column)
-                )
+                id(node): (span.start.line + offset, span.start.column, span.end.line + offset, span.end.column)
                 for node, span in relative.items()
             }
         return cached
@@ -195,3 +189,63 @@ class Positions:
                 self._top_level_lines.append(line)
                 line += len(_LINE_BREAK.split(self._module.code_for_node(statement))) - 1
         return self._top_level_lines
+
+
+class _SpanState(CodegenState):
+    """LibCST's code generator, noting where each node starts and ends: what ``PositionProvider`` records,
+    kept as plain tuples keyed by ``id(node)`` (its dataclasses, its regex per token and its dict hashed
+    through ``CSTNode.__hash__`` cost more than the code generation itself)."""
+
+    def __init__(self, default_indent: str, default_newline: str, indents: list[str], line: int) -> None:
+        super().__init__(default_indent=default_indent, default_newline=default_newline, indent_tokens=indents)
+        self.line = line
+        self.column = 0
+        self.starts: list[tuple[int, int]] = []
+        self.spans: Spans = {}
+
+    def add_indent_tokens(self) -> None:
+        self.tokens.extend(self.indent_tokens)
+        for token in self.indent_tokens:  # indentation holds no line break
+            self.column += len(token)
+
+    def add_token(self, value: str) -> None:
+        self.tokens.append(value)
+        if "\n" in value or "\r" in value:
+            segments = _LINE_BREAK.split(value)
+            self.line += len(segments) - 1
+            self.column = len(segments[-1])
+        else:
+            self.column += len(value)
+
+    def before_codegen(self, node: cst.CSTNode) -> None:
+        self.starts.append((self.line, self.column))
+
+    def after_codegen(self, node: cst.CSTNode) -> None:
+        line, column = self.starts.pop()
+        key = id(node)
+        if key not in self.spans:  # the syntactic range, when the node recorded one, wins
+            self.spans[key] = (line, column, self.line, self.column)
+
+    def record_syntactic_position(  # type: ignore[override]
+        self, node: cst.CSTNode, *, start_node: cst.CSTNode | None = None, end_node: cst.CSTNode | None = None
+    ) -> "_Syntactic":
+        return _Syntactic(self, node, start_node, end_node)
+
+
+class _Syntactic:
+    """The range of a node without its surrounding whitespace (a context manager, as LibCST expects)."""
+
+    __slots__ = ("state", "node", "start_node", "end_node", "line", "column")
+
+    def __init__(self, state: _SpanState, node: cst.CSTNode, start_node: cst.CSTNode | None,
+                 end_node: cst.CSTNode | None) -> None:
+        self.state, self.node, self.start_node, self.end_node = state, node, start_node, end_node
+
+    def __enter__(self) -> None:
+        self.line, self.column = self.state.line, self.state.column
+
+    def __exit__(self, *exception: object) -> None:
+        spans = self.state.spans
+        start = spans[id(self.start_node)][:2] if self.start_node is not None else (self.line, self.column)
+        end = spans[id(self.end_node)][2:] if self.end_node is not None else (self.state.line, self.state.column)
+        spans[id(self.node)] = (*start, *end)
