@@ -18,7 +18,7 @@ from libcst.metadata import CodeRange
 
 from wce_lint.analysis.names import ImportTable, dotted_name
 from wce_lint.analysis.positions import Positions
-from wce_lint.analysis.walk import children
+from wce_lint.analysis.walk import LEAF_TYPES, children
 from wce_lint.source import split_lines
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
@@ -248,6 +248,7 @@ class _Collector:
         # The hottest loop of the analysis (every expression node of the file): types compared directly.
         index = self.statement_of_node
         calls = self.calls
+        leaves = LEAF_TYPES
         stack = [node]
         pop, extend = stack.pop, stack.extend
         while stack:
@@ -260,6 +261,8 @@ class _Collector:
                 self._define(current.target.value, current.value, current.target, info)
             elif kind is cst.CompFor:
                 self._define_targets(current.target, None, info)
+            elif kind in leaves:
+                continue
             extend(reversed(children(current)))
 
     # -- bindings ---------------------------------------------------------------------------
