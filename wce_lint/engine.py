@@ -19,7 +19,7 @@ from wce_lint.diagnostics import Diagnostic, Position, RelatedLocation, Severity
 from wce_lint.rule import Rule
 from wce_lint.rules import REGISTRY
 from wce_lint.settings import Settings
-from wce_lint.source import UnreadableSource, decode, has_skip_file_comment, split_lines
+from wce_lint.source import UnreadableSource, decode, has_skip_file_comment
 
 if TYPE_CHECKING:
     import ast
@@ -286,7 +286,6 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
         return result
     result.parsed = True
-    lines = split_lines(source.text)
     from wce_lint.suppression import is_suppressed
 
     for rule in rules:
@@ -301,7 +300,7 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
         for finding in findings:
             span = context.range(finding.node)
             first, last = context.logical_line_range(finding.node)
-            if is_suppressed(rule.code, lines, first, last):
+            if is_suppressed(rule.code, context.lines, first, last):  # lines split on first use
                 continue
             result.diagnostics.append(
                 Diagnostic(
