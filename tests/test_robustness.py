@@ -601,3 +601,13 @@ def test_site_packages_lint_without_internal_errors() -> None:
     # None of the engine's own guards may fire on real code (time limit, size cap, depth).
     guards = [d for d in file_errors if "file skipped" in d.message or "too deeply" in d.message or "too long" in d.message]
     assert guards == [], [(d.path, d.message) for d in guards]
+
+
+def test_valid_python_that_libcst_cannot_parse_is_not_called_a_syntax_error() -> None:
+    """LibCST gives up on thousands of implicitly concatenated strings, which CPython accepts."""
+    strings = " ".join(['"a"'] * 5000)
+    data = f"{NEGATIVE}\nx = ({strings})\n".encode()
+    finding = only(lint_source(data, "strings.py", settings()).diagnostics)
+    assert finding.message.startswith("LibCST cannot parse this file, though Python accepts it (")
+    assert "syntax error" not in finding.message
+    compile(data, "strings.py", "exec")  # the premise: CPython accepts it

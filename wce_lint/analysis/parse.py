@@ -21,12 +21,24 @@ def _explain(text: str, error: cst.ParserSyntaxError | cst.CSTValidationError) -
         if python_error.lineno:
             return ParseFailure(f"syntax error: {python_error.msg}", python_error.lineno,
                                 max((python_error.offset or 1) - 1, 0))
+        python_accepts = False
     except (RecursionError, MemoryError, ValueError):
-        pass
+        python_accepts = False
+    else:
+        # Valid Python that LibCST cannot parse (e.g. thousands of implicitly concatenated strings): say
+        # so instead of calling the user's code a syntax error.
+        python_accepts = True
     if isinstance(error, cst.CSTValidationError):  # no position: LibCST refused to build a node
-        return ParseFailure(f"syntax error: {error}")
-    reason = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
-    return ParseFailure(f"syntax error: {reason}", error.raw_line, error.raw_column)
+        reason, line, column = str(error), 1, 0
+    else:
+        reason = str(error.message).strip().splitlines()[0] if error.message else "invalid syntax"
+        line, column = error.raw_line, error.raw_column
+    # A tokenizer error stays a syntax error: compile() of decoded text accepts a few files that the
+    # interpreter refuses when it runs them (a line continuation before a final CRLF).
+    if python_accepts and not reason.startswith("tokenizer error"):
+        return ParseFailure(f"LibCST cannot parse this file, though Python accepts it ({reason}); file skipped",
+                            line, column)
+    return ParseFailure(f"syntax error: {reason}", line, column)
 
 
 class ParseFailure(Exception):

@@ -1,7 +1,8 @@
 """## What it does
 Reports a file that wce-lint cannot read or parse: bytes that are not valid UTF-8 (or the encoding the file
 declares), a NUL byte, a syntax error, nesting deeper than the parser can follow, or a file that cannot be
-opened.
+opened. Valid Python that LibCST's parser cannot handle (thousands of implicitly concatenated strings, for
+one) is reported as such, not as a syntax error.
 
 ## Why is this bad?
 A file the linter cannot parse is a file it cannot check: a misused loss in it would go unnoticed. The
