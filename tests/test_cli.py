@@ -16,6 +16,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from tests.cli_helpers import no_traceback, run_wce_lint
 from wce_lint.cli import main
 from wce_lint.rules import REGISTRY
 
@@ -39,32 +40,7 @@ def loss_fn(x, y):
 
 
 def run(cwd: Path, *args: str, stdin: str | bytes | None = None) -> subprocess.CompletedProcess[str]:
-    data = stdin.encode() if isinstance(stdin, str) else stdin
-    completed = subprocess.run(
-        [sys.executable, "-m", "wce_lint", *args],
-        cwd=cwd,
-        input=data,
-        capture_output=True,
-        timeout=120,
-    )
-    return subprocess.CompletedProcess(
-        completed.args,
-        completed.returncode,
-        completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
-    )
-
-
-def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stdout + result.stderr
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / ".git").mkdir()  # bounds the config search
-    return root
+    return run_wce_lint(cwd, *args, stdin=stdin.encode() if isinstance(stdin, str) else stdin)
 
 
 def write(root: Path, relative: str, text: str | bytes) -> Path:

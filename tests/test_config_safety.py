@@ -24,8 +24,8 @@ from pathlib import Path
 import pytest
 
 import wce_lint
+from tests.cli_helpers import TIMEOUT, decoded, no_traceback
 
-TIMEOUT = 120
 NEGATIVE = (
     "import tensorflow as tf\n"
     "\n"
@@ -94,15 +94,7 @@ def run_cli(cwd: Path, *args: str, audit: Path | None = None) -> subprocess.Comp
     else:
         command = [sys.executable, "-c", RUNNER, CANARY, *args]
         env = {**os.environ, "AUDIT_LOG": str(audit)}
-    completed = subprocess.run(command, cwd=cwd, capture_output=True, timeout=TIMEOUT, env=env)
-    return subprocess.CompletedProcess(
-        completed.args, completed.returncode, completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
-    )
-
-
-def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
+    return decoded(subprocess.run(command, cwd=cwd, capture_output=True, timeout=TIMEOUT, env=env))
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ from pathlib import Path
 import libcst as cst
 import pytest
 
+from tests.cli_helpers import TIMEOUT, no_traceback, run_wce_lint
 from wce_lint.fixes import fix_source
 from wce_lint.settings import Settings
 
@@ -39,7 +40,6 @@ LINES = [
     "    return first",
     "",
 ]
-TIMEOUT = 120
 
 
 def expected_fix(original: bytes) -> bytes:
@@ -68,28 +68,6 @@ def variants() -> dict[str, bytes]:
 VARIANTS = variants()
 
 
-def run_cli(cwd: Path, *args: str, **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    completed = subprocess.run(
-        [sys.executable, "-m", "wce_lint", *args], cwd=cwd, capture_output=True, timeout=TIMEOUT, **kwargs
-    )
-    return subprocess.CompletedProcess(
-        completed.args, completed.returncode, completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
-    )
-
-
-def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stdout + result.stderr, result.stderr[-3000:]
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / ".git").mkdir()
-    return root
-
-
 # -- bytes outside the fixed spans --------------------------------------------------------------------
 @pytest.mark.parametrize("name", sorted(VARIANTS))
 def test_only_the_fixed_spans_change(name: str) -> None:
@@ -115,7 +93,7 @@ def test_cli_fix_writes_exactly_the_expected_bytes_and_keeps_the_mode(project: P
     path = project / "train.py"
     path.write_bytes(VARIANTS[name])
     path.chmod(0o640)
-    result = run_cli(project, "--no-cache", "--fix", "train.py")
+    result = run_wce_lint(project, "--no-cache", "--fix", "train.py")
     no_traceback(result)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "Fixed 2 errors." in result.stdout
@@ -137,7 +115,7 @@ def test_stdin_fix_keeps_crlf_and_the_bom(project: Path) -> None:
 def test_diff_writes_nothing(project: Path) -> None:
     path = project / "train.py"
     path.write_bytes(VARIANTS["mixed"])
-    result = run_cli(project, "--no-cache", "--diff", "train.py")
+    result = run_wce_lint(project, "--no-cache", "--diff", "train.py")
     no_traceback(result)
     assert result.returncode == 1 and "+    return tf.nn.weighted_cross_entropy_with_logits(labels=y" in result.stdout
     assert path.read_bytes() == VARIANTS["mixed"]
@@ -150,7 +128,7 @@ def test_fix_through_a_symlink_fixes_the_target_and_keeps_the_link(project: Path
     real.write_bytes(VARIANTS["lf"])
     link = project / "train.py"
     link.symlink_to(Path("src") / "train.py")
-    result = run_cli(project, "--no-cache", "--fix", "train.py")
+    result = run_wce_lint(project, "--no-cache", "--fix", "train.py")
     no_traceback(result)
     assert result.returncode == 0, result.stdout + result.stderr
     assert link.is_symlink(), "the link was replaced by a regular file"
@@ -163,7 +141,7 @@ def test_fix_as_root_keeps_the_files_owner(project: Path) -> None:
     path = project / "train.py"
     path.write_bytes(VARIANTS["lf"])
     os.chown(path, 4321, 4321)
-    result = run_cli(project, "--no-cache", "--fix", "train.py")
+    result = run_wce_lint(project, "--no-cache", "--fix", "train.py")
     no_traceback(result)
     assert result.returncode == 0
     assert path.read_bytes() == expected_fix(VARIANTS["lf"])
@@ -176,7 +154,7 @@ def test_read_only_file_is_reported_and_left_unchanged(project: Path) -> None:
     path.write_bytes(VARIANTS["crlf"])
     path.chmod(0o444)
     before = path.stat()
-    result = run_cli(project, "--no-cache", "--fix", "train.py")
+    result = run_wce_lint(project, "--no-cache", "--fix", "train.py")
     no_traceback(result)
     assert result.returncode == 2
     assert "wce-lint: error: train.py: cannot write the fixes (" in result.stderr
@@ -209,7 +187,7 @@ def test_file_in_a_read_only_folder_is_reported_and_left_unchanged(project: Path
         extra["preexec_fn"] = _without_file_capabilities  # root without CAP_DAC_OVERRIDE honours the mode
     folder.chmod(0o555)
     try:
-        result = run_cli(project, "--no-cache", "--fix", "locked/train.py", **extra)
+        result = run_wce_lint(project, "--no-cache", "--fix", "locked/train.py", **extra)
     finally:
         folder.chmod(0o755)
     no_traceback(result)
@@ -282,7 +260,7 @@ def test_fix_racing_an_editor_never_leaves_a_mixed_file(project: Path) -> None:
     thread = threading.Thread(target=editor)
     thread.start()
     try:
-        results = [run_cli(project, "--no-cache", "--fix", "train.py") for _ in range(2)]
+        results = [run_wce_lint(project, "--no-cache", "--fix", "train.py") for _ in range(2)]
     finally:
         stop.set()
         thread.join()

@@ -14,7 +14,6 @@ import json
 import os
 import signal
 import stat
-import subprocess
 import sys
 import threading
 import time
@@ -22,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from tests.cli_helpers import TIMEOUT, no_traceback, run_wce_lint
 from wce_lint import timelimit
 from wce_lint.engine import discover, lint_file, lint_paths, lint_source
 from wce_lint.settings import Settings
@@ -41,8 +41,6 @@ UNIT = (
     "    w = tf.constant([1.0, 2.0, 3.0])\n"
     "    return tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=x, pos_weight=2.0) * w\n\n"
 )
-# No subprocess may take longer than this: a hang fails the test instead of stalling the suite.
-TIMEOUT = 120
 
 
 def settings(root: Path | None = None) -> Settings:
@@ -64,35 +62,6 @@ def generated(size: int) -> bytes:
 def only(result_diagnostics: list, code: str = "WCE000"):  # type: ignore[no-untyped-def]
     assert [d.code for d in result_diagnostics] == [code], [(d.code, d.message) for d in result_diagnostics]
     return result_diagnostics[0]
-
-
-def run_cli(cwd: Path, *args: str, env: dict[str, str] | None = None, **kwargs) -> subprocess.CompletedProcess[str]:  # type: ignore[no-untyped-def]
-    completed = subprocess.run(
-        [sys.executable, "-m", "wce_lint", *args],
-        cwd=cwd,
-        capture_output=True,
-        timeout=TIMEOUT,
-        env={**os.environ, **(env or {})},
-        **kwargs,
-    )
-    return subprocess.CompletedProcess(
-        completed.args,
-        completed.returncode,
-        completed.stdout.decode("utf-8", "replace"),
-        completed.stderr.decode("utf-8", "replace"),
-    )
-
-
-def no_traceback(result: subprocess.CompletedProcess[str]) -> None:
-    assert "Traceback" not in result.stdout + result.stderr, result.stdout[-3000:] + result.stderr[-3000:]
-
-
-@pytest.fixture
-def project(tmp_path: Path) -> Path:
-    root = tmp_path / "project"
-    root.mkdir()
-    (root / ".git").mkdir()  # bounds the config search
-    return root
 
 
 # -- bytes that are odd but valid -------------------------------------------------------------------
@@ -275,7 +244,7 @@ def _capped_memory() -> None:
 def test_bracket_free_chains_of_20000_levels_are_one_wce000_each(project: Path) -> None:
     for name, build in CHAINS.items():
         (project / f"{name}.py").write_text(LOSS_HEADER + build(20_000), encoding="utf-8")
-    result = run_cli(project, "--no-cache", "--output-format", "concise", preexec_fn=_capped_memory)
+    result = run_wce_lint(project, "--no-cache", "--output-format", "concise", preexec_fn=_capped_memory)
     no_traceback(result)
     assert result.returncode == 1, (result.returncode, result.stderr[-2000:])
     lines = result.stdout.splitlines()[:-1]
@@ -397,7 +366,7 @@ def test_without_a_limit_there_is_no_size_cap(monkeypatch: pytest.MonkeyPatch) -
 
 def test_the_time_limit_through_the_cli(project: Path) -> None:
     (project / "slow.py").write_bytes(generated(20_000))
-    result = run_cli(project, "--no-cache", "slow.py", env={timelimit.ENVIRONMENT_VARIABLE: "0.01"})
+    result = run_wce_lint(project, "--no-cache", "slow.py", env={timelimit.ENVIRONMENT_VARIABLE: "0.01"})
     no_traceback(result)
     assert result.returncode == 1
     assert result.stdout.startswith("slow.py:1:1: WCE000 file too large to analyse within the time limit")
@@ -410,10 +379,10 @@ def test_a_size_refusal_is_not_cached(project: Path) -> None:
     """The size cap comes from the time limit, an environment setting the cache key does not hold: the
     next run, with another limit and the cache on, must analyse the file."""
     (project / "slow.py").write_bytes(generated(20_000) + NEGATIVE_TAIL)
-    first = run_cli(project, "slow.py", "--output-format", "concise", env={timelimit.ENVIRONMENT_VARIABLE: "0.01"})
+    first = run_wce_lint(project, "slow.py", "--output-format", "concise", env={timelimit.ENVIRONMENT_VARIABLE: "0.01"})
     no_traceback(first)
     assert "WCE000 file too large to analyse within the time limit" in first.stdout
-    second = run_cli(project, "slow.py", "--output-format", "concise", env={timelimit.ENVIRONMENT_VARIABLE: "off"})
+    second = run_wce_lint(project, "slow.py", "--output-format", "concise", env={timelimit.ENVIRONMENT_VARIABLE: "off"})
     no_traceback(second)
     assert "WCE000" not in second.stdout and "WCE203" in second.stdout
 
@@ -474,7 +443,7 @@ def _hostile_tree(root: Path) -> dict[str, str | None]:
 @pytest.mark.parametrize("output_format", ["concise", "full", "github", "json", "sarif"])
 def test_hostile_tree_through_the_cli_never_hangs_or_crashes(project: Path, output_format: str) -> None:
     expected = _hostile_tree(project)
-    result = run_cli(project, "--no-cache", "--output-format", output_format)
+    result = run_wce_lint(project, "--no-cache", "--output-format", output_format)
     no_traceback(result)
     assert result.returncode == 1, result.stderr
     if output_format == "json":
@@ -566,8 +535,8 @@ def test_an_unreadable_file_through_the_cli(project: Path) -> None:
             pytest.skip("running as root, where chmod 000 does not stop reading, and no prctl to drop that right")
         extra["preexec_fn"] = _without_file_capabilities
     try:
-        result = run_cli(project, "--no-cache", "--output-format", "full", **extra)
-        concise = run_cli(project, "--no-cache", "--output-format", "concise", **extra)
+        result = run_wce_lint(project, "--no-cache", "--output-format", "full", **extra)
+        concise = run_wce_lint(project, "--no-cache", "--output-format", "concise", **extra)
     finally:
         secret.chmod(stat.S_IRUSR | stat.S_IWUSR)
         locked.chmod(stat.S_IRWXU)
