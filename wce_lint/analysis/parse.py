@@ -10,13 +10,16 @@ import libcst as cst
 from wce_lint.analysis.module import ModuleContext
 
 
-def _explain(text: str, error: cst.ParserSyntaxError | cst.CSTValidationError) -> "ParseFailure":
+def _explain(text: str, error: cst.ParserSyntaxError | cst.CSTValidationError,
+             tree: ast.Module | None) -> "ParseFailure":
     """Prefer CPython's diagnosis ("'(' was never closed", on the line of the bracket) to LibCST's, which
-    often points at the first token it could not fit, lines later. Only runs on files that failed."""
+    often points at the first token it could not fit, lines later. Only runs on files that failed.
+    ``tree``: CPython's AST when the caller already built one (then CPython accepts the file)."""
     try:
-        with warnings.catch_warnings():  # CPython's warnings about the user's code are not ours to print
-            warnings.simplefilter("ignore")
-            compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
+        if tree is None:
+            with warnings.catch_warnings():  # CPython's warnings about the user's code are not ours to print
+                warnings.simplefilter("ignore")
+                compile(text, "<file>", "exec", flags=ast.PyCF_ONLY_AST, dont_inherit=True)
     except SyntaxError as python_error:
         if python_error.lineno:
             return ParseFailure(f"syntax error: {python_error.msg}", python_error.lineno,
@@ -54,7 +57,7 @@ def parse(path: str, text: str, tree: ast.Module | None = None) -> ModuleContext
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, cst.CSTValidationError) as error:  # the latter: "" b"" (str + bytes)
-        raise _explain(text, error) from None
+        raise _explain(text, error, tree) from None
     except RecursionError:
         raise ParseFailure("code nested too deeply to parse") from None
     try:
