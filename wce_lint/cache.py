@@ -220,7 +220,8 @@ def _read_entries(file: Path) -> dict[str, list[Any]] | None:
     return {
         path: entry
         for path, entry in entries.items()
-        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], list)
+        # [digest, diagnostics] or [digest, diagnostics, {dependency path: digest}] (modules of the project)
+        if isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str) and isinstance(entry[1], list)
     }
 
 

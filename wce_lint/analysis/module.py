@@ -426,7 +426,9 @@ class ModuleContext:
                 return str(Path(self.path).resolve().relative_to(self.project.root.resolve()))
             except ValueError:
                 pass
-        return self.path
+        from pathlib import Path
+
+        return Path(self.path).name
 
     def locate(self, node: cst.CSTNode) -> "tuple[str | None, CodeRange]":
         """Where ``node`` is: (None, range) in this module, or (path, range) in another module of the project."""

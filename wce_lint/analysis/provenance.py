@@ -369,7 +369,7 @@ class _Tracer:
             return self.called(receiver, node, api_text)
         if receiver is not None and receiver.kind == PARAMETER and not receiver.called and method in (
                 "forward", "__call__", "call", "predict"):
-            return replace(receiver, called=True, node=node)
+            return replace(receiver, called=True)
         if is_self:
             owner = self._enclosing_class()
             if owner is not None and method in owner.methods:
@@ -390,7 +390,7 @@ class _Tracer:
         if callee.kind == MODEL:
             return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace)
         if callee.kind == PARAMETER and not callee.called and not callee.path:
-            return replace(callee, called=True, node=node)
+            return replace(callee, called=True)
         if callee.kind == FUNCTION and isinstance(callee.node, cst.Lambda):
             body = callee.node.body
             at = self.module.statement_of(body)
