@@ -16,11 +16,12 @@ from wce_lint.analysis.values import static_value
 
 
 def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
-    """The static value of a Keras loss's ``from_logits`` (False when not passed); None when unknown."""
+    """The static value of a loss's ``from_logits`` (the API's default when not passed — False for Keras,
+    True for segmentation_models_pytorch); None when unknown."""
     argument = loss.option("from_logits")
     if argument is None:
         binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
-        return None if binding is None or binding.open else False
+        return None if binding is None or binding.open else loss.api.from_logits_default
     statement = loss.statement
     value = static_value(module, argument.value, statement)
     if value is None or value.scalar is None:
