@@ -29,9 +29,22 @@ def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
     return bool(value.scalar)
 
 
+def flag_value(module: ModuleContext, loss: LossCall, parameter: str, default: bool = False) -> bool | None:
+    """The static truth of a boolean option (``log_target``); ``default`` when not passed; None when unknown."""
+    argument = loss.option(parameter)
+    if argument is None:
+        binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
+        return None if binding is None or binding.open else default
+    value = static_value(module, argument.value, loss.statement)
+    if value is None or value.scalar is None:
+        return None
+    return bool(value.scalar)
+
+
 def expects(module: ModuleContext, loss: LossCall) -> str | None:
-    """LOGITS or PROBABILITIES for this call's prediction slot; None when it depends on an unknown."""
-    if loss.api.expects in (LOGITS, PROBABILITIES):
+    """LOGITS, PROBABILITIES or LOG_PROBABILITIES for this call's prediction slot; None when it depends on an
+    unknown."""
+    if loss.api.expects != FROM_LOGITS:
         return loss.api.expects
     flag = from_logits(module, loss)
     if flag is None:
