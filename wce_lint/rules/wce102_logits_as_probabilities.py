@@ -60,11 +60,14 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.apis import PROBABILITIES
     from wce_lint.analysis.losses import compiled_losses, expects, predictions
     from wce_lint.analysis.provenance import LINEAR, MODEL_OUTPUT
+    from wce_lint.analysis.single_class import covered_by_single_class
 
     for use in predictions(module):
         origin = use.origin
         if origin.kind != MODEL_OUTPUT or origin.activation != LINEAR:
             continue
+        if covered_by_single_class(module, use.argument.value):
+            continue  # WCE306: a softmax loss over one output — one problem, one finding
         if expects(module, use.loss) != PROBABILITIES:
             continue
         api = api_as_written(module, use.loss)
@@ -80,6 +83,8 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
     for compiled in compiled_losses(module):
         if compiled.model.activation != LINEAR or compiled.from_logits is not False:
             continue
+        if covered_by_single_class(module, compiled.argument.value):
+            continue  # WCE306
         yield Finding(
             node=compiled.argument.value,
             message=f"the model's last layer has no activation (`{compiled.model.api}` outputs logits) but its "
