@@ -19,7 +19,10 @@ from wce_lint.analysis.provenance import (
     ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
 )
 
-OTHER = "other"  # relu, tanh …: neither probabilities nor raw logits we can vouch for
+OTHER = "other"  # an activation we do not know: neither probabilities nor raw logits we can vouch for
+# Activations whose outputs cannot be probabilities (unbounded, or negative): kept by name, for WCE102.
+NON_PROBABILITY_ACTIVATIONS = frozenset({"relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "exponential",
+                                         "tanh", "swish", "silu", "gelu"})
 
 SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential", "torch.nn.Sequential"})
 FUNCTIONAL = frozenset({"keras.Model", "keras.models.Model"})
@@ -37,13 +40,14 @@ def activation_named(module: ModuleContext, value: cst.BaseExpression | None) ->
         return LINEAR
     if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
         text = value.evaluated_value.lower()
-        return {"sigmoid": "sigmoid", "softmax": "softmax", "linear": LINEAR, "log_softmax": "log_softmax"}.get(
-            text, OTHER)
+        known = {"sigmoid": "sigmoid", "softmax": "softmax", "linear": LINEAR, "log_softmax": "log_softmax"}
+        return known.get(text, text if text in NON_PROBABILITY_ACTIVATIONS else OTHER)
     for name in module.qualified_names(value):
         if name in ACTIVATION_FUNCTIONS:
             return ACTIVATION_FUNCTIONS[name]
         if name.startswith(("keras.activations.", "tensorflow.nn.", "tensorflow.math.")):
-            return LINEAR if name.endswith(".linear") else OTHER
+            short = name.rpartition(".")[2]
+            return LINEAR if short == "linear" else short if short in NON_PROBABILITY_ACTIVATIONS else OTHER
     return None
 
 

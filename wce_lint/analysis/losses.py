@@ -136,6 +136,47 @@ def _compiled(module: ModuleContext, call: cst.Call, model: Origin, argument: cs
     return CompiledLoss(call, model, argument, origin.loss, construction, flag)
 
 
+@dataclass(frozen=True)
+class CompiledMetric:
+    """One entry of ``model.compile(metrics=[…])`` that is a crossentropy (a metric or loss object, a function
+    or its string), on a model built in this module."""
+
+    call: cst.Call
+    model: Origin
+    node: cst.BaseExpression  # the list element
+    api: LossAPI
+    loss: LossCall | None  # the constructor's LossCall for an object
+    from_logits: bool | None
+
+
+def compiled_metrics(module: ModuleContext) -> list[CompiledMetric]:
+    cached = module.cache.get("compiled_metrics")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: list[CompiledMetric] = []
+    constructions = {id(l.constructor): l for l in loss_calls(module) if l.constructor is not None and l.call is None}
+    for site in module.calls:
+        func = site.node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
+            continue
+        argument = bind(_COMPILE, site.node).get("metrics")
+        if argument is None or not isinstance(argument.value, (cst.List, cst.Tuple)):
+            continue
+        model = origin_of(module, func.value, site.statement)
+        if model is None or model.kind != MODEL:
+            continue
+        for element in argument.value.elements:
+            if isinstance(element, cst.StarredElement):
+                continue
+            as_argument = cst.Arg(element.value)
+            compiled = _compiled(module, site.node, model, as_argument, site.statement, constructions)
+            if compiled is not None:
+                found.append(CompiledMetric(site.node, model, element.value, compiled.api, compiled.loss,
+                                            compiled.from_logits))
+    module.cache["compiled_metrics"] = found
+    return found
+
+
 # -- what a value looks like: a prediction or a target ----------------------------------------------
 _CONSTANT_LIKE = frozenset({
     f"{lib}.{fn}" for lib in ("tensorflow", "torch", "numpy", "jax.numpy", "keras.ops")

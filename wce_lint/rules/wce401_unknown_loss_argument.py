@@ -6,6 +6,14 @@ Keras, PyTorch and optax. It knows the usual mix-ups: `weights=`/`class_weights=
 `weighted_cross_entropy_with_logits`, `pos_weight=` to `sigmoid_cross_entropy_with_logits` or PyTorch
 `BCELoss`, `from_logits=` to a `tf.nn` op, and no `pos_weight` at all for `weighted_cross_entropy_with_logits`.
 
+The TF1 spellings are judged by the file's TensorFlow generation: the `tensorflow-version` setting, then
+TF1-only or TF2-only APIs in the file (`tf.placeholder`, `tf.Session`, … against `tf.function`,
+`tf.GradientTape`), then the project's dependency pins (`tensorflow<2` in requirements files, pyproject.toml,
+setup.py, setup.cfg), else TF2. In TF 1.x code (or a file mixing both) `targets=` and `dim=` are right and
+are not reported; under TF2 the message names the evidence that decided. A keyword that is a close match
+for a missing required parameter (`weights=` for `pos_weight`) is one finding, "did you mean
+`pos_weight=`?", not two.
+
 ## Why is this bad?
 The call raises `TypeError` the first time it runs — often after the data pipeline has spun up, or deep in
 a `tf.function` trace — or, for a TF1 spelling under a TF2 import, the code was written for another API
@@ -29,8 +37,10 @@ def loss_fn(labels, logits):
 
 ## Fix safety
 Safe for the TF1 → TF2 renames under a TF2 import (`targets=` → `labels=`, `dim=` → `axis=`) when the new
-name is not also given: the parameters mean the same thing. No fix for the other cases: which API was meant
-is the author's call.
+name is not also given: the parameters mean the same thing (and both names exist in TF 1.13+ and TF2).
+Unsafe for a close match of a missing required parameter (`weights=` → `pos_weight=`): the value was
+perhaps meant as per-example weights, which this API cannot take. No fix for the other cases: which API was
+meant is the author's call.
 
 ## References
 - [tf.nn.weighted_cross_entropy_with_logits](https://www.tensorflow.org/api_docs/python/tf/nn/weighted_cross_entropy_with_logits)
