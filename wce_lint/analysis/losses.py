@@ -18,6 +18,8 @@ from wce_lint.analysis.values import static_value
 def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
     """The static value of a loss's ``from_logits`` (the API's default when not passed — False for Keras,
     True for segmentation_models_pytorch); None when unknown."""
+    if loss.is_call_site:
+        return loss.fixed_from_logits
     argument = loss.option("from_logits")
     if argument is None:
         binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
@@ -44,6 +46,8 @@ def flag_value(module: ModuleContext, loss: LossCall, parameter: str, default: b
 def expects(module: ModuleContext, loss: LossCall) -> str | None:
     """LOGITS, PROBABILITIES or LOG_PROBABILITIES for this call's prediction slot; None when it depends on an
     unknown."""
+    if loss.is_call_site:
+        return loss.fixed_expects
     if loss.api.expects != FROM_LOGITS:
         return loss.api.expects
     flag = from_logits(module, loss)

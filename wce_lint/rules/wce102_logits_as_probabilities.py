@@ -88,10 +88,11 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
             node=use.argument.value,
             message=f"`{use.loss.api.logits}` of `{api}` expects probabilities but "
                     f"`{short_code(module, use.argument.value)}` is the output of a model whose {last} "
-                    f"(`{origin.api}`, line {module.line(origin.node)})",
+                    f"(`{origin.api}`, {module.where(origin.node)})",
             help=_help(use.loss, origin.activation),
             fix=_from_logits_fix(module, use.loss) if _is_linear(origin.activation) else None,
-            trace=(*origin.trace, TraceStep("the model's outputs are produced here", origin.node)),
+            trace=(*origin.trace, TraceStep("the raw scores are produced here" if _is_linear(origin.activation)
+                                            else "the model's outputs are produced here", origin.node)),
         )
     for compiled in compiled_losses(module):
         last = _not_probabilities(compiled.model.activation)

@@ -94,7 +94,7 @@ def _prediction(module: "ModuleContext", loss: "LossCall", value: "cst.BaseExpre
     api = api_as_written(module, loss)
     slot = loss.api.logits
     written = short_code(module, value)
-    where = "" if origin.node is value else f" (line {module.line(origin.node)})"
+    where = "" if origin.node is value else f" ({module.where(origin.node)})"
     if origin.is_probability and not origin.complement:
         what = (f"the output of `{origin.api}`" if origin.kind == ACTIVATION
                 else f"the output of a model ending in {origin.activation} (`{origin.api}`)")
