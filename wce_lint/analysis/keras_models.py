@@ -29,6 +29,11 @@ FUNCTIONAL = frozenset({"keras.Model", "keras.models.Model"})
 # Layers that pass their input's meaning through unchanged.
 PASS_THROUGH_LAYERS = frozenset({"Dropout", "Flatten", "Reshape", "Identity", "GaussianNoise", "AlphaDropout",
                                  "SpatialDropout1D", "SpatialDropout2D", "ActivityRegularization"})
+# Activation modules whose outputs cannot be probabilities, by the activation's name (WCE102).
+NON_PROBABILITY_LAYERS = {"torch.nn.ReLU": "relu", "torch.nn.ReLU6": "relu6", "torch.nn.LeakyReLU": "leaky_relu",
+                          "torch.nn.ELU": "elu", "torch.nn.SELU": "selu", "torch.nn.Softplus": "softplus",
+                          "torch.nn.Tanh": "tanh", "torch.nn.SiLU": "silu", "torch.nn.GELU": "gelu",
+                          "keras.layers.ReLU": "relu", "keras.layers.LeakyReLU": "leaky_relu", "keras.layers.ELU": "elu"}
 LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear"})
 
 
@@ -64,6 +69,8 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
             return Origin(MODEL, call, ACTIVATION_LAYERS[name], api_text)
         if name in LINEAR_LAYERS:
             return Origin(MODEL, call, LINEAR, api_text)
+        if name in NON_PROBABILITY_LAYERS:
+            return Origin(MODEL, call, NON_PROBABILITY_LAYERS[name], api_text)
         if name.startswith("keras.layers."):
             return _keras_layer(module, call, name.rpartition(".")[2], api_text)
     if not names and isinstance(call.func, cst.Name):

@@ -4,7 +4,8 @@ the `"binary_crossentropy"`-style strings in `model.compile`, PyTorch `BCELoss` 
 `sklearn.metrics.log_loss` — fed by a model or layer of this module whose last layer cannot give
 probabilities: no activation (linear: `Dense(units)` without `activation=`, `activation=None`/`"linear"`,
 `nn.Linear`), or an activation that is unbounded or negative (`relu`, `relu6`, `leaky_relu`, `elu`, `selu`,
-`softplus`, `exponential`, `tanh`, `swish`/`silu`, `gelu`, named in the message). It also flags the Keras
+`softplus`, `exponential`, `tanh`, `swish`/`silu`, `gelu`, named in the message — as `activation=` or as the
+last layer: `nn.Tanh()`, `nn.ReLU()`, `layers.ReLU()` …). It also flags the Keras
 crossentropy **metrics** (`keras.metrics.BinaryCrossentropy()`, `CategoricalCrossentropy()`,
 `SparseCategoricalCrossentropy()` and their strings) in `compile(metrics=[…])` of such a model when they
 read probabilities (`from_logits=False`, their default), and `log_loss(y, clf.decision_function(X))`:
