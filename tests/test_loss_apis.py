@@ -196,3 +196,20 @@ def test_cli_loss_apis_must_be_tables(tmp_path: Path) -> None:
     no_traceback(result)
     assert result.returncode == 2
     assert "loss-apis: expected a table of [loss-apis.\"qualified.name\"] tables" in result.stderr
+
+
+def test_cli_users_apis_reach_worker_processes_and_the_cache(tmp_path: Path) -> None:
+    project = _project(tmp_path, """\
+        [tool.wce-lint.loss-apis."mylib.losses.weighted_bce"]
+        expects = "logits"
+        family = "sigmoid"
+        prediction = "pred"
+        labels = "target"
+        signature = ["pred", "target", "pos_weight"]
+        """)
+    for index in range(30):  # above the parallel threshold: linted in a process pool
+        (project / f"step_{index}.py").write_text(TRAIN, encoding="utf-8")
+    for _ in range(2):  # cold, then from the cache
+        result = run_wce_lint(project, ".")
+        no_traceback(result)
+        assert result.stdout.count(": WCE101 ") == 31, result.stdout[-2000:]
