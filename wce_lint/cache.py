@@ -98,6 +98,12 @@ class KeyMaker:
         digest.update(b"\0")
         digest.update(path.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
+        if self.settings.tensorflow_version == "auto":
+            # The TensorFlow generation may come from the project's dependency pins, outside the file.
+            from wce_lint.analysis.tf_generation import pin_fingerprint
+
+            digest.update(pin_fingerprint(path, str(self.settings.root)))
+            digest.update(b"\0")
         digest.update(data)
         return digest.hexdigest()[:32]
 
