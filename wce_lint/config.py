@@ -213,6 +213,17 @@ def _loss_apis(value: Any, where: str) -> tuple[Any, ...]:
         raise ConfigError(f"{where}.{error.key}: {error.message}") from None
 
 
+def _producers(value: Any, where: str) -> tuple[Any, ...]:
+    """``[tool.wce-lint.producers."qualified.name"]``: functions or layers whose output is an activation's."""
+    from wce_lint.analysis.provenance import producers_from_table
+
+    try:
+        return producers_from_table(value)
+    except ValueError as error:
+        key, _, message = str(error).partition(": ")
+        raise ConfigError(f"{where}{'.' + key if key else ''}: {message}") from None
+
+
 _VALIDATORS = {
     "select": _selectors,
     "extend-select": _selectors,
@@ -224,6 +235,7 @@ _VALIDATORS = {
     "output-format": _output_format,
     "tensorflow-version": _tensorflow_version,
     "loss-apis": _loss_apis,
+    "producers": _producers,
 }
 ALLOWED_KEYS = tuple(_VALIDATORS)
 
@@ -307,6 +319,7 @@ def build_settings(config: FileConfig, overrides: Overrides = Overrides()) -> Se
         output_format=overrides.output_format or values.get("output_format"),
         tensorflow_version=values.get("tensorflow_version", "auto"),
         loss_apis=values.get("loss_apis", ()),
+        producers=values.get("producers", ()),
         root=config.root,
         config_path=config.path,
     )

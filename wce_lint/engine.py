@@ -337,6 +337,9 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
     from wce_lint.analysis.tf_generation import SETTINGS_KEY
 
     use_user_apis(settings.loss_apis)  # before the project's summaries are computed: they ask the table
+    from wce_lint.analysis.provenance import use_user_producers
+
+    use_user_producers(settings.producers)
     project = _attach_project(context, path)
     from wce_lint.analysis.summaries import call_site_trace
     from wce_lint.suppression import is_suppressed

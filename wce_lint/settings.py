@@ -70,6 +70,7 @@ class Settings:
     output_format: str | None = None
     tensorflow_version: str = "auto"  # "1" | "2" | "auto" (see analysis/tf_generation.py)
     loss_apis: tuple = ()  # the config's own loss-API entries (analysis.apis.LossAPI)
+    producers: tuple = ()  # the config's own producers: (qualified name, activation, "function" | "layer")
     # Globs are relative to the folder holding the config file (or the working directory).
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
