@@ -159,7 +159,6 @@ def _file_evidence(module: ModuleContext) -> tuple[tuple[str, cst.CSTNode] | Non
 
 
 # -- dependency pins ------------------------------------------------------------------------------------
-_ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # `tensorflow`, `tensorflow-gpu`, `tensorflow_cpu`, … followed by its version specifiers.
 _REQUIREMENT = re.compile(
     r"""(?<![\w.-])tensorflow(?:[-_](?:gpu|cpu|macos|intel))?(?![\w.-])\s*(?:\[[^\]]*\])?\s*"""
@@ -231,15 +230,14 @@ def _pins_in(root: str) -> tuple[str, str] | None:
 
 @lru_cache(maxsize=1024)
 def project_root(folder: str) -> str | None:
-    """The nearest folder at or above ``folder`` holding pyproject.toml, setup.py, setup.cfg or .git."""
-    current = os.path.abspath(folder)
-    while True:
-        if any(os.path.exists(os.path.join(current, marker)) for marker in _ROOT_MARKERS):
-            return current
-        parent = os.path.dirname(current)
-        if parent == current:
-            return None
-        current = parent
+    """The nearest folder at or above ``folder`` holding pyproject.toml, setup.py, setup.cfg or .git (the
+    project index's own search, so both agree on what the project is)."""
+    from pathlib import Path
+
+    from wce_lint.analysis.project import find_root
+
+    root = find_root(Path(os.path.abspath(folder)))
+    return str(root) if root is not None else None
 
 
 def project_pin(path: str, root_hint: str | None = None) -> tuple[str, str] | None:
