@@ -112,3 +112,20 @@ def test_only_the_evaluator_follows_definitions() -> None:
     assert callers == ["analysis/provenance.py"]
     for rule in (package / "rules").glob("*.py"):
         assert "bindings(" not in rule.read_text(encoding="utf-8"), rule.name
+
+
+def test_recursive_helpers_give_the_same_findings_in_any_order(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'r'\n")
+    (tmp_path / "helpers.py").write_text(
+        "import torch.nn.functional as F\n\n\n"
+        "def f(x, y, n):\n    if n:\n        return g(x, y, n - 1)\n"
+        "    return F.binary_cross_entropy_with_logits(x, y)\n\n\n"
+        "def g(x, y, n):\n    return f(x, y, n)\n")
+    (tmp_path / "a.py").write_text("import torch\nfrom helpers import f, g\n\n"
+                                   "loss = g(torch.sigmoid(torch.zeros(3)), torch.ones(3), 2)\n")
+    (tmp_path / "b.py").write_text("import torch\nfrom helpers import f, g\n\n"
+                                   "loss = f(torch.sigmoid(torch.zeros(3)), torch.ones(3), 1)\n")
+    forward = _lint(tmp_path, [tmp_path / "a.py", tmp_path / "b.py"])
+    backward = _lint(tmp_path, [tmp_path / "b.py", tmp_path / "a.py"])
+    assert sorted(map(_key, forward)) == sorted(map(_key, backward))
+    assert {Path(d.path).name for d in forward} == {"a.py", "b.py"}  # both calls reach the loss

@@ -83,7 +83,9 @@ class ProjectIndex:
     def load(self, file: Path) -> ModuleContext | None:
         """The module in ``file``, parsed once (again when the file changed on disk since)."""
         key = file.resolve()
-        stamp = _stamp(key)
+        from wce_lint.cache import file_stamp
+
+        stamp = file_stamp(key)
         if key in self._modules and self._stamps.get(key) == stamp:
             return self._modules[key]
         self._modules[key] = None  # an import cycle reaches this file again while it loads: unknown
@@ -137,14 +139,6 @@ def _size(file: Path) -> int:
         return file.stat().st_size
     except OSError:
         return MAX_IMPORTED_BYTES + 1
-
-
-def _stamp(file: Path) -> tuple[int, int] | None:
-    try:
-        stat = file.stat()
-    except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
 
 
 def digest(data: bytes) -> str:
