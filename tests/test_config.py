@@ -106,6 +106,9 @@ def test_every_key_is_read(repo: Path) -> None:
         prediction = "pred"
         labels = "target"
         signature = ["pred", "target", "weight", "gamma", "alpha", "reduction", "avg_factor"]
+
+        [tool.wce-lint.producers."mylib.ops.hard_sigmoid"]
+        activation = "sigmoid"
         """,
     )
     config = load_config(path)
@@ -123,6 +126,7 @@ def test_every_key_is_read(repo: Path) -> None:
     (api,) = settings.loss_apis
     assert api.names == ("mmdet.models.losses.sigmoid_focal_loss",) and api.logits == "pred"
     assert api.signature.positional[:2] == ("pred", "target") and api.framework == "mmdet"
+    assert settings.producers == (("mylib.ops.hard_sigmoid", "sigmoid", "function"),)
     assert settings.root == repo
     assert settings.config_path == path
 

@@ -582,14 +582,19 @@ def callee_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None,
     and an instance called as a function (its ``forward``/``call``); None for anything else."""
     if at is None or depth > MAX_DEPTH:
         return None
+    key = ("callee", id(call))  # asked for every call by the summaries of loss slots and of logs
+    if key in module.cache:
+        return module.cache[key]  # type: ignore[return-value]
+    module.cache[key] = None
     found = _callee(module, call, at, depth)
-    if found is None:
-        return None
-    home, function, method = found
-    followable, static = is_followable(home, function)
-    if not followable:
-        return None
-    return home, function, method and not static
+    result = None
+    if found is not None:
+        home, function, method = found
+        followable, static = is_followable(home, function)
+        if followable:
+            result = home, function, method and not static
+    module.cache[key] = result
+    return result
 
 
 def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
