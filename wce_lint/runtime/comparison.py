@@ -247,8 +247,9 @@ def _evaluate(loss_fn: Callable[..., Any], spec: ReferenceSpec, case: Case, tole
     expected, expected_gradient = run_tensorflow(_as_reference(spec.expected), case.labels, case.logits,
                                                  case.pos_weight, "float64", sparse, want_gradient)
     alternative = alternative_gradient = None
-    if spec.alternative is not None:
-        alternative, alternative_gradient = run_tensorflow(_as_reference(spec.alternative), case.labels,
+    second_answer = None if spec.alternative is None else spec.alternative(case.dtype)
+    if second_answer is not None:
+        alternative, alternative_gradient = run_tensorflow(_as_reference(second_answer), case.labels,
                                                            case.logits, case.pos_weight, "float64", sparse,
                                                            want_gradient)
     row = CaseResult(case.name, case.dtype, tuple(case.logits.shape), case.pos_weight_kind)

@@ -58,9 +58,11 @@ class ReferenceSpec:
     inputs: Literal["logits", "probabilities"] = "logits"
     takes_pos_weight: bool = False
     keras: bool = False               # Keras naming (y_true, y_pred) and Keras's reduced shape accepted
-    # A second accepted answer where the first one is a convention of the reference (Keras clips softmax
-    # probabilities at 1e-7 even from logits, so the exact value is right too there).
-    alternative: TFLoss | None = None
+    # dtype -> a second accepted answer, where the first one rests on a convention of the reference: Keras
+    # clips softmax probabilities at 1e-7 even from logits (the exact value is right too there), and its
+    # clip bounds 1e-7 and 1 - 1e-7 round in float32/float16 (a loss clipping at the rounded bounds is
+    # as right as Keras is in that dtype).
+    alternative: Callable[[str], TFLoss | None] | None = None
     alternative_note: str = ""
     classes: int | None = None        # class-balanced: the battery's number of classes
     params: Mapping[str, Any] = field(default_factory=dict)
@@ -108,6 +110,16 @@ def _log_terms(z: np.ndarray, p: np.ndarray) -> np.ndarray:
 def _inverse_terms(z: np.ndarray, p: np.ndarray) -> np.ndarray:
     clipped = np.clip(p, KERAS_EPSILON, 1.0 - KERAS_EPSILON)
     return np.abs(z) / clipped + np.abs(1.0 - z) / (1.0 - clipped)
+
+
+_CLIP_NOTE = ("Keras clips probabilities to [1e-7, 1 - 1e-7]; in float32 and float16 these bounds round "
+              "(1 - 1e-7 is 1 - 1.19e-7 in float32 and 1.0 in float16), so a loss that clips at the bounds its "
+              "dtype holds is accepted too")
+
+
+def _rounded_bounds(dtype: str) -> tuple[float, float]:
+    """Keras's clip bounds as ``dtype`` holds them."""
+    return float(np.asarray(KERAS_EPSILON, dtype)), float(np.asarray(1.0 - KERAS_EPSILON, dtype))
 
 
 # The tf.nn ops ----------------------------------------------------------------------------------------
@@ -190,13 +202,32 @@ def _binary_focal_spec(params: Mapping[str, Any]) -> ReferenceSpec:
         def grad_scale(z: np.ndarray, x: np.ndarray, q: Any) -> np.ndarray:
             return (1.0 + gamma) * (_inverse_terms(z, x) + _log_terms(z, x))
 
+    def clipped_in(dtype: str) -> TFLoss | None:
+        low, high = _rounded_bounds(dtype)
+        if dtype == "float64":
+            return None
+
+        def loss(z: Any, p: Any, q: Any) -> Any:
+            tf = tensorflow()
+            if merged["label_smoothing"]:
+                z = z * (1.0 - merged["label_smoothing"]) + 0.5 * merged["label_smoothing"]
+            clipped = tf.clip_by_value(p, low, high)
+            bce = -(z * tf.math.log(clipped) + (1.0 - z) * tf.math.log(1.0 - clipped))
+            focal = tf.pow(1.0 - (z * p + (1.0 - z) * (1.0 - p)), gamma) * bce
+            if merged["apply_class_balancing"]:
+                focal = (z * merged["alpha"] + (1.0 - z) * (1.0 - merged["alpha"])) * focal
+            return focal
+
+        return loss
+
     notes = ()
     if "alpha" in params and not merged.get("apply_class_balancing"):
         notes = ("alpha has no effect here: Keras's binary focal loss weighs classes by alpha only with "
                  "apply_class_balancing=True (pass it if your loss multiplies by alpha_t)",)
     return ReferenceSpec("binary_focal_crossentropy", _describe("binary_focal_crossentropy", merged), "sigmoid",
                          expected, value_scale, grad_scale, inputs="logits" if from_logits else "probabilities",
-                         keras=True, params=merged, notes=notes)
+                         keras=True, alternative=None if from_logits else clipped_in,
+                         alternative_note=_CLIP_NOTE, params=merged, notes=notes)
 
 
 def _categorical_focal_spec(params: Mapping[str, Any]) -> ReferenceSpec:
@@ -217,6 +248,20 @@ def _categorical_focal_spec(params: Mapping[str, Any]) -> ReferenceSpec:
         log_p = tf.nn.log_softmax(x, axis=-1)
         return tf.reduce_sum(alpha * tf.pow(1.0 - tf.exp(log_p), gamma) * -(z * log_p), axis=-1)
 
+    def clipped_in(dtype: str) -> TFLoss | None:
+        low, high = _rounded_bounds(dtype)
+        if dtype == "float64":
+            return None
+
+        def loss(z: Any, p: Any, q: Any) -> Any:
+            tf = tensorflow()
+            if smoothing:
+                z = z * (1.0 - smoothing) + smoothing / tf.cast(tf.shape(z)[-1], z.dtype)
+            output = tf.clip_by_value(p / tf.reduce_sum(p, axis=-1, keepdims=True), low, high)
+            return tf.reduce_sum(alpha * tf.pow(1.0 - output, gamma) * -(z * tf.math.log(output)), axis=-1)
+
+        return loss
+
     if from_logits:
         def value_scale(z: np.ndarray, x: np.ndarray, q: Any) -> np.ndarray:
             return _softmax_terms(z, x)
@@ -235,9 +280,9 @@ def _categorical_focal_spec(params: Mapping[str, Any]) -> ReferenceSpec:
     return ReferenceSpec(
         "categorical_focal_crossentropy", _describe("categorical_focal_crossentropy", merged), "softmax",
         expected, value_scale, grad_scale, inputs="logits" if from_logits else "probabilities", keras=True,
-        alternative=exact if from_logits else None,
+        alternative=(lambda dtype: exact) if from_logits else clipped_in,
         alternative_note="Keras clips softmax probabilities to [1e-7, 1 - 1e-7] even from logits; where that "
-                         "clip acts, the exact (log_softmax) value is accepted too",
+                         "clip acts, the exact (log_softmax) value is accepted too" if from_logits else _CLIP_NOTE,
         params=merged)
 
 
