@@ -26,9 +26,10 @@ from wce_lint.runtime.findings import Finding, WCELossError, WCELossWarning, mak
 _KNOWN_KWARGS = frozenset({
     "from_logits", "alpha", "gamma", "apply_class_balancing", "label_smoothing", "axis",
     "ignore_class", "sample_weight", "name", "reduction", "dtype",
-    # tf.compat.v1.losses (weights are per-example), torch nll_loss / kl_div
-    "weights", "scope", "loss_collection", "ignore_index", "log_target", "weight",
 })
+# Keywords only some APIs take: tf.compat.v1.losses (weights are per-example) and torch nll_loss / kl_div.
+_V1_KWARGS = frozenset({"weights", "scope", "loss_collection"})
+_TORCH_KWARGS = frozenset({"ignore_index", "log_target", "weight"})
 
 
 def validate(
@@ -69,7 +70,9 @@ def validate_call(
     is fine there, while the function forms raise on it.
     """
     spec = loss if isinstance(loss, LossSpec) else resolve_loss(loss)
-    unknown = set(loss_kwargs) - _KNOWN_KWARGS
+    known = _KNOWN_KWARGS | (_V1_KWARGS if spec.weights_argument == "weights" else frozenset()) \
+        | (_TORCH_KWARGS if spec.log_probabilities else frozenset())
+    unknown = set(loss_kwargs) - known
     if unknown:
         raise TypeError(f"validate() got keyword arguments {sorted(unknown)} that {spec.name} does not take")
     if pos_weight is not None and not spec.takes_pos_weight:
