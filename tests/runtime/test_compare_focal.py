@@ -96,6 +96,8 @@ def test_keras_focal_from_probabilities_is_not_finite_in_float16(keras) -> None:
     report = compare_to_reference(keras.losses.binary_focal_crossentropy, reference="binary_focal_crossentropy",
                                   dtypes=("float16",))
     assert "WCE601" in codes(report.findings)
+    # No from_logits given: the report reminds that y_pred then holds probabilities.
+    assert any("default from_logits=False" in note for note in report.notes)
 
 
 def test_a_stable_categorical_focal_loss_passes_where_keras_clips(tf) -> None:

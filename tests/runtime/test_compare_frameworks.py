@@ -26,7 +26,7 @@ def focal_jax(y_true, y_pred):
 
 def focal_jax_log_of_sigmoid(y_true, y_pred):
     p = jax.nn.sigmoid(y_pred)
-    ce = -(y_true * jnp.log(p) + (1 - y_true) * jnp.log(1 - p))
+    ce = -(y_true * jnp.log(p) + (1 - y_true) * jnp.log(1 - p))  # noqa: WCE501 - the unstable loss on purpose
     p_t = y_true * p + (1 - y_true) * (1 - p)
     return (y_true * 0.25 + (1 - y_true) * 0.75) * (1 - p_t) ** 2 * ce
 

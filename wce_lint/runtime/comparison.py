@@ -51,6 +51,7 @@ DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
     "float64": (1e-10, 1e-12),
 }
 
+
 @dataclass(frozen=True)
 class WorstElement:
     """The inputs of the element that failed worst (or came closest to failing)."""

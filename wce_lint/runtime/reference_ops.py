@@ -174,6 +174,13 @@ def _focal_params(name: str, params: Mapping[str, Any]) -> dict[str, Any]:
     return merged
 
 
+def _from_logits_note(params: Mapping[str, Any]) -> tuple[str, ...]:
+    if "from_logits" in params:
+        return ()
+    return ("y_pred holds probabilities (Keras's default from_logits=False); pass params={'from_logits': True} "
+            "if your loss takes logits",)
+
+
 def _describe(name: str, params: Mapping[str, Any]) -> str:
     shown = ", ".join(f"{key}={value!r}" for key, value in params.items())
     return f"keras.losses.{name}({shown})"
@@ -220,10 +227,10 @@ def _binary_focal_spec(params: Mapping[str, Any]) -> ReferenceSpec:
 
         return loss
 
-    notes = ()
+    notes = _from_logits_note(params)
     if "alpha" in params and not merged.get("apply_class_balancing"):
-        notes = ("alpha has no effect here: Keras's binary focal loss weighs classes by alpha only with "
-                 "apply_class_balancing=True (pass it if your loss multiplies by alpha_t)",)
+        notes += ("alpha has no effect here: Keras's binary focal loss weighs classes by alpha only with "
+                  "apply_class_balancing=True (pass it if your loss multiplies by alpha_t)",)
     return ReferenceSpec("binary_focal_crossentropy", _describe("binary_focal_crossentropy", merged), "sigmoid",
                          expected, value_scale, grad_scale, inputs="logits" if from_logits else "probabilities",
                          keras=True, alternative=None if from_logits else clipped_in,
@@ -283,7 +290,7 @@ def _categorical_focal_spec(params: Mapping[str, Any]) -> ReferenceSpec:
         alternative=(lambda dtype: exact) if from_logits else clipped_in,
         alternative_note="Keras clips softmax probabilities to [1e-7, 1 - 1e-7] even from logits; where that "
                          "clip acts, the exact (log_softmax) value is accepted too" if from_logits else _CLIP_NOTE,
-        params=merged)
+        params=merged, notes=_from_logits_note(params))
 
 
 # Class-balanced softmax (Cui et al. 2019) ------------------------------------------------------------
@@ -325,7 +332,8 @@ def _class_balanced_spec(params: Mapping[str, Any]) -> ReferenceSpec:
         raw = (1.0 - beta) / (1.0 - np.power(beta, counts))
         return np.abs(z) @ (raw / raw.sum() * classes)
 
-    shown = f"samples_per_class={counts.astype(np.int64).tolist() if np.all(counts == np.round(counts)) else counts.tolist()}, beta={beta:g}"
+    listed = counts.astype(np.int64).tolist() if np.all(counts == np.round(counts)) else counts.tolist()
+    shown = f"samples_per_class={listed}, beta={beta:g}"
     return ReferenceSpec(
         "class_balanced_softmax_cross_entropy", f"class-balanced softmax cross-entropy ({shown})", "softmax",
         expected, lambda z, x, q: _softmax_terms(z, x) * example_weight(z),

@@ -134,8 +134,8 @@ def check_log_probabilities(v: Any, predictions: TensorView) -> None:
     v.add("WCE104", f"{argument} has positive values ({range_text(finite)}), and log-probabilities are never above "
                     f"0: these are raw scores (logits); {name} of logits is unbounded below",
           argument=argument,
-          help="apply log_softmax first" + (" (or use cross_entropy = log_softmax + nll_loss)"
-                                              if name == "nll_loss" else ""))
+          help="apply log_softmax first"
+               + (" (or use cross_entropy = log_softmax + nll_loss)" if name == "nll_loss" else ""))
 
 
 def check_kl_target(v: Any, target: TensorView, finite: np.ndarray) -> None:
