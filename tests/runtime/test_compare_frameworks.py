@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 
 import numpy as np
 import pytest
@@ -12,23 +13,19 @@ from tests.runtime.test_import import run_python
 from wce_lint.runtime import compare_to_reference
 from wce_lint.runtime.frameworks import detect_framework
 
-jax = pytest.importorskip("jax")  # a test dependency (jax[cpu] in the test extra): present in CI
-import jax.numpy as jnp  # noqa: E402
+pytest.importorskip("jax")  # a test dependency (jax[cpu] in the test extra): present in CI
+import jax  # noqa: E402
 
-LIN = {"alpha": 0.25, "gamma": 2.0, "apply_class_balancing": True, "from_logits": True}
-
-
-def focal_jax(y_true, y_pred):
-    ce = y_true * -jax.nn.log_sigmoid(y_pred) + (1 - y_true) * -jax.nn.log_sigmoid(-y_pred)
-    one_minus_p_t = y_true * jax.nn.sigmoid(-y_pred) + (1 - y_true) * jax.nn.sigmoid(y_pred)
-    return (y_true * 0.25 + (1 - y_true) * 0.75) * one_minus_p_t ** 2 * ce
+from tests.runtime.jax_losses import LIN, focal_jax  # noqa: E402
 
 
-def focal_jax_log_of_sigmoid(y_true, y_pred):
-    p = jax.nn.sigmoid(y_pred)
-    ce = -(y_true * jnp.log(p) + (1 - y_true) * jnp.log(1 - p))  # noqa: WCE501 - the unstable loss on purpose
-    p_t = y_true * p + (1 - y_true) * (1 - p)
-    return (y_true * 0.25 + (1 - y_true) * 0.75) * (1 - p_t) ** 2 * ce
+@pytest.fixture(scope="module")
+def jax_runs() -> dict:
+    """The JAX comparisons, run once in a subprocess (see tests/runtime/jax_losses.py for why)."""
+    result = run_python("from tests.runtime.jax_losses import main\nmain()\n")
+    line = next((line for line in result.stdout.splitlines() if line.startswith("JSON:")), None)
+    assert line is not None, result.stdout + result.stderr
+    return json.loads(line[len("JSON:"):])
 
 
 def focal_numpy(y_true, y_pred):
@@ -43,47 +40,32 @@ def weighted_numpy_naive(labels, logits, pos_weight):
     return -(labels * np.log(p) * pos_weight + (1 - labels) * np.log(1 - p))
 
 
-def _helper_in_jax(x):
-    return jnp.logaddexp(0.0, x)
+def test_a_jax_focal_loss_passes_with_gradients_from_jax(jax_runs) -> None:
+    run = jax_runs["focal"]
+    assert run["passed"], run
+    assert run["framework"] == "jax" and "(ran in jax)" in run["first_line"]
+    # Gradients were compared (by jax.vjp), float64 to float64's tolerance: x64 was on for those cases,
+    # and is off again afterwards.
+    assert run["gradients_compared"] and run["float64_max_rel_error"] < 1e-12
+    assert run["x64_after"] is False
 
 
-def uses_a_jax_helper(labels, logits):
-    return _helper_in_jax(logits) - labels * logits
+def test_a_jax_focal_loss_with_log_of_sigmoid_fails(jax_runs) -> None:
+    run = jax_runs["log_of_sigmoid"]
+    assert "WCE601" in run["codes"] and run["framework"] == "jax"
 
 
-def test_a_jax_focal_loss_passes_with_gradients_from_jax() -> None:
-    report = compare_to_reference(focal_jax, reference="binary_focal_crossentropy", params=LIN)
-    assert report.passed, str(report)
-    assert report.framework == "jax" and "(ran in jax)" in str(report).splitlines()[0]
-    # Gradients were compared (by jax.vjp), float64 to float64's tolerance: x64 was on for those cases.
-    assert all(row.grad_max_abs_error is not None for row in report.rows)
-    assert max(row.max_rel_error for row in report.rows if row.dtype == "float64") < 1e-12
-    assert not jax.config.jax_enable_x64  # and off again afterwards
+def test_a_jax_loss_for_a_tf_nn_reference_and_a_helper_function(jax_runs) -> None:
+    run = jax_runs["helper"]
+    assert run["framework"] == "jax" and run["passed"], run
 
 
-def test_a_jax_focal_loss_with_log_of_sigmoid_fails() -> None:
-    report = compare_to_reference(focal_jax_log_of_sigmoid, reference="binary_focal_crossentropy", params=LIN,
-                                  dtypes=("float32",))
-    assert "WCE601" in codes(report.findings) and report.framework == "jax"
-
-
-def test_a_jax_loss_for_a_tf_nn_reference_and_a_helper_function() -> None:
-    # One dtype: JAX compiles each operation for each new shape and dtype (seconds per case on CI).
-    report = compare_to_reference(uses_a_jax_helper, reference="sigmoid_cross_entropy_with_logits",
-                                  dtypes=("float32",))
-    assert report.framework == "jax" and report.passed, str(report)
-
-
-def test_a_jax_loss_that_leaves_jax_is_reported_not_differentiable() -> None:
-    def through_numpy(labels, logits):
-        return jnp.asarray(np.logaddexp(0.0, np.asarray(logits))) - labels * logits
-
-    report = compare_to_reference(through_numpy, reference="sigmoid_cross_entropy_with_logits", dtypes=("float32",))
-    assert report.framework == "jax" and not report.passed
-    assert all(row.error and "not differentiable" in row.error and "jax.vjp" in row.error for row in report.rows)
+def test_a_jax_loss_that_leaves_jax_is_reported_not_differentiable(jax_runs) -> None:
+    run = jax_runs["through_numpy"]
+    assert run["framework"] == "jax" and not run["passed"]
+    assert all(error and "not differentiable" in error and "jax.vjp" in error for error in run["errors"])
     # Values alone can still be compared.
-    assert compare_to_reference(through_numpy, reference="sigmoid_cross_entropy_with_logits",
-                                dtypes=("float32",), check_gradients=False).passed
+    assert jax_runs["through_numpy_values"]["passed"]
 
 
 def test_a_numpy_loss_is_compared_on_values_only() -> None:

@@ -7,9 +7,9 @@
   (through the pytest plugin's ``--wce-guard``) a test.
 * ``reference`` — NumPy float64 reference implementations.
 
-TensorFlow is imported lazily, and JAX only to run a loss written with it: importing this package only checks that it is installed, so the pytest
-plugin (``wce_lint.pytest_plugin``, loaded by every pytest run) costs nothing until
-``--wce-guard`` is given.
+TensorFlow is imported lazily (and JAX only to run a loss written with it): importing this package only
+checks that TensorFlow is installed, so the pytest plugin (``wce_lint.pytest_plugin``, loaded by every pytest
+run) costs nothing until ``--wce-guard`` is given.
 """
 
 from __future__ import annotations
