@@ -18,6 +18,12 @@ def test_the_doc_has_an_example_for_each_use() -> None:
     for name in ("validate(", "check(", "compare_to_reference(", "guard(", "reference."):
         assert name in text, name
     assert "--wce-guard" in DOC.read_text(encoding="utf-8")
+    # issue 17: a focal loss passing and failing (WCE601), class-balanced weights not renormalised (WCE602),
+    # and losses written with NumPy and JAX.
+    for name in ('reference="binary_focal_crossentropy"', "tf.math.log(p)", '"WCE601"',
+                 'reference="class_balanced_softmax_cross_entropy"', '{"WCE602"}', 'framework == "numpy"',
+                 'framework == "jax"'):
+        assert name in text, name
 
 
 @pytest.mark.parametrize("number", range(len(BLOCKS)))

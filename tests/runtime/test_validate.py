@@ -56,6 +56,12 @@ TRIGGERS: dict[str, Callable[[Any], Call]] = {
     "WCE503": lambda tf: call(tf.constant([1.0, 0.0]), tf.constant([0.7, 0.2]), loss="binary_focal_crossentropy",
                               alpha=1.5),
     "WCE601": lambda tf: call(tf.constant([1.0, 0.0]), tf.constant([np.nan, 1.0]), 2.0),
+    # torch nll_loss(input=softmax output, target): probabilities where log-probabilities belong.
+    "WCE104": lambda tf: call(tf.constant([1, 0]), tf.constant([[0.7, 0.3], [0.2, 0.8]]), loss="nll_loss"),
+    "WCE305": lambda tf: call(tf.constant([1, 0, 2]), tf.constant([[0.5, -1.0, 2.0, 0.1]] * 3),
+                              loss="softmax_cross_entropy_with_logits"),
+    "WCE306": lambda tf: call(tf.constant([[1.0], [1.0]]), tf.constant([[0.3], [2.0]]),
+                              loss="softmax_cross_entropy_with_logits"),
 }
 
 

@@ -1,14 +1,15 @@
 """Runtime checks for cross-entropy losses on real tensors (needs TensorFlow: ``wce-lint[runtime]``).
 
 * ``validate`` / ``check`` — the catalog's checks (same codes as the static rules) on real arguments.
-* ``compare_to_reference`` — run a loss function against TensorFlow's own op on a battery of hard cases.
+* ``compare_to_reference`` — run a loss function (TensorFlow, JAX or NumPy) against a TensorFlow reference
+  (the ``tf.nn`` ops, Keras's focal losses, a class-balanced softmax loss) on a battery of hard cases.
 * ``guard`` — validate every TensorFlow/Keras cross-entropy call made inside a block, a function, or
   (through the pytest plugin's ``--wce-guard``) a test.
 * ``reference`` — NumPy float64 reference implementations.
 
-TensorFlow is imported lazily: importing this package only checks that it is installed, so the pytest
-plugin (``wce_lint.pytest_plugin``, loaded by every pytest run) costs nothing until
-``--wce-guard`` is given.
+TensorFlow is imported lazily (and JAX only to run a loss written with it): importing this package only
+checks that TensorFlow is installed, so the pytest plugin (``wce_lint.pytest_plugin``, loaded by every pytest
+run) costs nothing until ``--wce-guard`` is given.
 """
 
 from __future__ import annotations
@@ -49,7 +50,7 @@ _EXPORTS: dict[str, str] = {
     "guard": "wce_lint.runtime.guarding",
 }
 _SUBMODULES = frozenset({"reference", "findings", "apis", "validation", "comparison", "guarding",
-                         "pytest_plugin"})
+                         "pytest_plugin", "reference_ops", "battery", "frameworks", "value_kinds"})
 
 __all__ = [
     "CaseResult", "ComparisonReport", "Finding", "WCELossError", "WCELossWarning", "check",

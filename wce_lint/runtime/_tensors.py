@@ -17,6 +17,7 @@ import numpy as np
 # is still a probability (the spec's list).
 _PASS_THROUGH_OPS = frozenset({"Identity", "Reshape", "Squeeze", "ExpandDims", "Cast"})
 _ACTIVATION_OPS = frozenset({"Sigmoid", "Softmax"})
+_ONE_HOT_OPS = frozenset({"OneHot"})
 
 
 def tensorflow() -> Any:
@@ -43,6 +44,11 @@ class TensorView:
     # Keras marks the outputs of its sigmoid/softmax with ``_keras_logits`` (keras/src/backend/tensorflow/
     # nn.py), eagerly and in graphs: certain evidence that the tensor holds probabilities.
     keras_activation: bool = False
+    # Graph tensors: the size of the axis the Softmax op normalised (its input's last axis), when static;
+    # 1 means the output is exactly 1.0 everywhere (WCE306).
+    softmax_axis_size: int | None = None
+    # Graph tensors made by a OneHot op (through pass-through ops): one-hot labels (WCE305).
+    one_hot_op: bool = False
 
     @property
     def rank(self) -> int | None:
@@ -70,6 +76,16 @@ def format_shape(shape: tuple[int | None, ...] | None) -> str:
         return "<unknown rank>"
     inner = ", ".join("None" if dim is None else str(dim) for dim in shape)
     return f"({inner},)" if len(shape) == 1 else f"({inner})"
+
+
+def range_text(values: np.ndarray) -> str:
+    low, high = values.min(), values.max()
+    return number_text(low) if low == high else f"min {number_text(low)}, max {number_text(high)}"
+
+
+def number_text(value: Any) -> str:
+    value = float(value)
+    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
 
 
 def _python_dtype(array: np.ndarray) -> str:
@@ -107,20 +123,27 @@ def _dtype_name(dtype: Any) -> str | None:
         return str(dtype)
 
 
-def _activation_producer(tensor: Any) -> tuple[str, str] | None:
-    """The Sigmoid/Softmax op behind a graph tensor, looking through reshapes and casts."""
+def _producer(tensor: Any, types: frozenset[str]) -> Any:
+    """The op of one of ``types`` behind a graph tensor, looking through reshapes and casts."""
     seen = 0
     while seen < 64:  # a bound, not a limit anyone reaches: graphs can be cyclic through while loops
         op = getattr(tensor, "op", None)
         if op is None:
             return None
-        if op.type in _ACTIVATION_OPS:
-            return op.type, op.name
+        if op.type in types:
+            return op
         if op.type not in _PASS_THROUGH_OPS or not op.inputs:
             return None
         tensor = op.inputs[0]
         seen += 1
     return None
+
+
+def _softmax_axis_size(op: Any) -> int | None:
+    if op is None or op.type != "Softmax" or not op.inputs:
+        return None
+    shape = _tensor_shape(op.inputs[0].shape)
+    return shape[-1] if shape else None
 
 
 def view(value: Any, argument: str) -> TensorView | None:
@@ -145,12 +168,14 @@ def view(value: Any, argument: str) -> TensorView | None:
             static = tf.get_static_value(value)
         except (TypeError, ValueError, NotImplementedError):  # pragma: no cover - defensive
             static = None
-        producer = _activation_producer(value)
+        producer = _producer(value, _ACTIVATION_OPS)
         return TensorView(
             argument, shape, dtype, None if static is None else np.asarray(static), True, value,
-            activation_op=None if producer is None else f"{producer[0]} op `{producer[1]}`",
-            activation_kind=None if producer is None else producer[0].lower(),
+            activation_op=None if producer is None else f"{producer.type} op `{producer.name}`",
+            activation_kind=None if producer is None else producer.type.lower(),
             keras_activation=keras_activation,
+            softmax_axis_size=_softmax_axis_size(producer),
+            one_hot_op=_producer(value, _ONE_HOT_OPS) is not None,
         )
     if isinstance(value, (np.ndarray, np.generic)):
         array = np.asarray(value)

@@ -27,14 +27,30 @@ class LossSpec:
     focal: bool = False
     labels_argument: str = "labels"
     logits_argument: str = "logits"
+    # Sparse losses that squeeze a trailing size-1 axis of the class ids ([N, 1] is fine): Keras's and
+    # tf.compat.v1.losses.sparse_softmax_cross_entropy (_remove_squeezable_dimensions).
+    squeezes_sparse_labels: bool = False
+    # torch nll_loss / kl_div read log-probabilities (WCE104); their class axis is 1 (torch's layout).
+    log_probabilities: bool = False
+    class_axis: int = -1
+    # Per-example weights under another name: tf.compat.v1.losses.*(weights=…).
+    weights_argument: str = "sample_weight"
 
     def expects_logits(self, from_logits: bool) -> bool:
+        if self.log_probabilities:
+            return False
         return from_logits if self.keras else True
+
+    def classes_axis(self, rank: int) -> int:
+        """The class axis of predictions of this rank, as a non-negative index."""
+        if self.class_axis >= 0:
+            return min(self.class_axis, rank - 1)
+        return rank + self.class_axis
 
 
 def _keras(name: str, family: Family, focal: bool = False) -> LossSpec:
     return LossSpec(name, family, keras=True, casts_labels=True, focal=focal,
-                    labels_argument="y_true", logits_argument="y_pred")
+                    labels_argument="y_true", logits_argument="y_pred", squeezes_sparse_labels=True)
 
 
 LOSSES: dict[str, LossSpec] = {
@@ -49,6 +65,19 @@ LOSSES: dict[str, LossSpec] = {
         _keras("sparse_categorical_crossentropy", "sparse"),
         _keras("binary_focal_crossentropy", "sigmoid", focal=True),
         _keras("categorical_focal_crossentropy", "softmax", focal=True),
+        # tf.compat.v1.losses: the dense two cast labels to the logits' dtype; the sparse one does not (its
+        # tf.nn op raises on float ids) but squeezes [N, 1] ids. ``weights`` are per-example.
+        LossSpec("sigmoid_cross_entropy", "sigmoid", casts_labels=True, labels_argument="multi_class_labels",
+                 weights_argument="weights"),
+        LossSpec("softmax_cross_entropy", "softmax", casts_labels=True, labels_argument="onehot_labels",
+                 weights_argument="weights"),
+        LossSpec("sparse_softmax_cross_entropy", "sparse", squeezes_sparse_labels=True, weights_argument="weights"),
+        # PyTorch's log-probability losses, for arrays from any framework (validate only: the guard wraps
+        # TensorFlow and Keras). Called like every loss here, labels first: validate(target, input, …).
+        LossSpec("nll_loss", "sparse", casts_labels=True, log_probabilities=True, class_axis=1,
+                 labels_argument="target", logits_argument="input"),
+        LossSpec("kl_div", "sigmoid", casts_labels=True, log_probabilities=True, labels_argument="target",
+                 logits_argument="input"),
     )
 }
 
@@ -60,6 +89,8 @@ ALIASES: dict[str, str] = {
     "SparseCategoricalCrossentropy": "sparse_categorical_crossentropy",
     "BinaryFocalCrossentropy": "binary_focal_crossentropy",
     "CategoricalFocalCrossentropy": "categorical_focal_crossentropy",
+    "NLLLoss": "nll_loss",
+    "KLDivLoss": "kl_div",
 }
 
 

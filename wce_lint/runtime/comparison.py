@@ -1,22 +1,30 @@
-"""``compare_to_reference``: run a loss function against TensorFlow's own op on a battery of hard cases.
+"""``compare_to_reference``: run a loss function against a TensorFlow reference on a battery of hard cases.
 
-Calling convention for ``loss_fn`` (labels first, as TensorFlow's ops, so the ops themselves can be passed):
+Calling convention for ``loss_fn`` (labels first, as TensorFlow's ops and Keras's losses, so they can be
+passed as they are):
 
 * ``reference="weighted_cross_entropy_with_logits"``: ``loss_fn(labels, logits, pos_weight)``
 * ``"sigmoid_cross_entropy_with_logits"``, ``"softmax_cross_entropy_with_logits"``,
-  ``"sparse_softmax_cross_entropy_with_logits"``: ``loss_fn(labels, logits)``
+  ``"sparse_softmax_cross_entropy_with_logits"``, ``"class_balanced_softmax_cross_entropy"``:
+  ``loss_fn(labels, logits)``
+* ``"binary_focal_crossentropy"``, ``"categorical_focal_crossentropy"``: ``loss_fn(y_true, y_pred)``, where
+  ``y_pred`` holds logits when ``params["from_logits"]`` is true and probabilities otherwise (Keras's default).
 
-Arguments are eager ``tf.Tensor``s of the case's dtype (sparse labels: ``int32``; ``pos_weight``: a scalar
-or a per-class vector, of the case's dtype). ``loss_fn`` returns either the per-element loss (the shape the
-``tf.nn`` op returns) or a scalar, which is compared with the mean of the per-element loss.
+``params`` configure the reference (``reference_ops``), never ``loss_fn``: bind your own parameters yourself.
+Arguments are arrays of the case's dtype in the framework ``loss_fn`` is written in (``frameworks``):
+eager ``tf.Tensor``s, ``jax.numpy`` arrays or NumPy arrays (sparse labels: ``int32``; ``pos_weight``: a scalar
+or a per-class vector). ``loss_fn`` returns the per-element loss (the shape the ``tf.nn`` op returns; for the
+binary focal loss, the logits' shape or Keras's mean over the last axis) or a scalar, which is compared with
+the mean of the per-element loss.
 
-What is expected: TensorFlow's op evaluated in float64 on the same inputs (rounded to the case's dtype
-first, so both sides see identical numbers); gradients w.r.t. ``logits`` come from ``tf.GradientTape`` on
-both sides. An element passes when ``|got - expected| <= atol + rtol * scale`` where ``scale`` is the larger
-of ``|expected|`` and the magnitude of the formula's terms: TensorFlow's own stable formula adds
-``(1 - z) * x`` and ``max(-x, 0)``, which cancel, so in float32 no implementation can be closer than
-float32's spacing at ``|x|`` (e.g. ``z = 0, x = -16``: ``-16 + 16.0000001``). "rel err" in the report is
-``|got - expected| / scale``, directly comparable with ``rtol``.
+What is expected: the reference evaluated by TensorFlow in float64 on the same inputs (rounded to the case's
+dtype first, so both sides see identical numbers); gradients w.r.t. the second argument come from
+``tf.GradientTape`` for the reference and from the user's framework for ``loss_fn``. An element passes when
+``|got - expected| <= atol + rtol * scale`` where ``scale`` is the larger of ``|expected|`` and the magnitude
+of the formula's terms: TensorFlow's own stable formula adds ``(1 - z) * x`` and ``max(-x, 0)``, which
+cancel, so in float32 no implementation can be closer than float32's spacing at ``|x|`` (e.g. ``z = 0,
+x = -16``: ``-16 + 16.0000001``). "rel err" in the report is ``|got - expected| / scale``, directly
+comparable with ``rtol``.
 """
 
 from __future__ import annotations
@@ -26,8 +34,15 @@ from typing import Any, Callable, Iterable, Mapping, Sequence
 
 import numpy as np
 
-from wce_lint.runtime._tensors import format_shape, tensorflow
+from wce_lint.runtime._tensors import format_shape
+from wce_lint.runtime.battery import EDGE_LOGITS, Case, generate_cases, round_inputs, user_cases
 from wce_lint.runtime.findings import Finding, format_findings, make_finding
+from wce_lint.runtime.frameworks import DIFFERENTIABLE, FRAMEWORKS, RUNNERS, NoGradient, detect_framework, \
+    run_tensorflow
+from wce_lint.runtime.reference_ops import REFERENCES, ReferenceSpec, resolve_reference
+
+__all__ = ["compare_to_reference", "ComparisonReport", "CaseResult", "WorstElement", "DEFAULT_TOLERANCES",
+           "EDGE_LOGITS", "REFERENCES", "Case", "generate_cases"]
 
 # (rtol, atol) per dtype: roughly 10-100 units in the last place, measured against TensorFlow's own op.
 DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
@@ -35,39 +50,6 @@ DEFAULT_TOLERANCES: dict[str, tuple[float, float]] = {
     "float32": (1e-5, 1e-6),
     "float64": (1e-10, 1e-12),
 }
-
-# Logit magnitudes where naive formulas break, per dtype: sigmoid rounds to exactly 1 near 8-11 (float16),
-# 16.6-17 (float32) and 37 (float64); exp overflows past 11.09 (float16), 88.72 (float32) and 709.78
-# (float64); sigmoid(-x) underflows to 0 a little further out (float32: ~89 with denormals flushed).
-EDGE_LOGITS: dict[str, tuple[float, ...]] = {
-    "float16": (1e-3, 1.0, 4.0, 8.0, 11.0, 11.1, 16.0, 17.0, 88.7, 100.0, 1e3, 1e4),
-    "float32": (1e-4, 1.0, 10.0, 16.6, 17.0, 30.0, 88.7, 89.0, 104.0, 1e3, 1e4),
-    "float64": (1e-4, 1.0, 17.0, 37.0, 88.7, 89.0, 709.7, 710.0, 745.2, 1e3, 1e4),
-}
-
-REFERENCES = (
-    "weighted_cross_entropy_with_logits",
-    "sigmoid_cross_entropy_with_logits",
-    "softmax_cross_entropy_with_logits",
-    "sparse_softmax_cross_entropy_with_logits",
-)
-
-
-@dataclass(frozen=True)
-class Case:
-    """One set of inputs; arrays are float64 (labels: int64 for sparse) before rounding to ``dtype``."""
-
-    name: str
-    dtype: str
-    labels: np.ndarray
-    logits: np.ndarray
-    pos_weight: np.ndarray | None = None
-
-    @property
-    def pos_weight_kind(self) -> str:
-        if self.pos_weight is None:
-            return "-"
-        return "scalar" if self.pos_weight.ndim == 0 else f"per-class[{self.pos_weight.shape[-1]}]"
 
 
 @dataclass(frozen=True)
@@ -83,12 +65,14 @@ class WorstElement:
     pos_weight: Any
     expected: float
     got: float
+    labels_name: str = "labels"
+    logits_name: str = "logits"
 
     def __str__(self) -> str:
-        inputs = f"labels={_show(self.labels)}, logits={_show(self.logits)}"
+        inputs = f"{self.labels_name}={_show(self.labels)}, {self.logits_name}={_show(self.logits)}"
         if self.pos_weight is not None:
             inputs += f", pos_weight={_show(self.pos_weight)}"
-        what = "loss" if self.quantity == "value" else "d loss/d logits"
+        what = "loss" if self.quantity == "value" else f"d loss/d {self.logits_name}"
         index = ", ".join(str(i) for i in self.index)
         return (f"{self.case} ({self.dtype}) at [{index}]: {inputs} -> {what} expected "
                 f"{_show(self.expected)}, got {_show(self.got)}")
@@ -131,6 +115,10 @@ class ComparisonReport:
     findings: list[Finding] = field(default_factory=list)
     loss_name: str = "loss_fn"
     tolerances: dict[str, tuple[float, float]] = field(default_factory=dict)
+    # The framework loss_fn ran in ("tensorflow", "jax", "numpy") and the reference as reports name it.
+    framework: str = "tensorflow"
+    reference_display: str = ""
+    notes: list[str] = field(default_factory=list)
 
     @property
     def passed(self) -> bool:
@@ -155,7 +143,8 @@ class ComparisonReport:
 
     def __str__(self) -> str:
         verdict = "PASSED" if self.passed else f"FAILED ({len(self.failed_rows)} of {len(self.rows)} cases)"
-        lines = [f"{self.loss_name} vs tf.nn.{self.reference}: {verdict}"]
+        display = self.reference_display or f"tf.nn.{self.reference}"
+        lines = [f"{self.loss_name} (ran in {self.framework}) vs {display}: {verdict}"]
         header = ("case", "dtype", "shape", "pos_weight", "max abs err", "max rel err", "grad abs err",
                   "grad rel err", "non-finite", "result")
         table = [header]
@@ -181,6 +170,7 @@ class ComparisonReport:
                                    for dtype, (rtol, atol) in self.tolerances.items())
         if tolerance_text:
             lines.append(f"tolerances: {tolerance_text}")
+        lines.extend(f"note: {note}" for note in self.notes)
         for row in self.rows:
             if row.error:
                 lines.append(f"error in {row.name} ({row.dtype}): {row.error}")
@@ -207,241 +197,124 @@ def _error(value: float | None) -> str:
     return "-" if value is None else f"{value:.2e}"
 
 
-# The battery --------------------------------------------------------------------------------------------
+# Evaluating one case ------------------------------------------------------------------------------
 
-def _edge_logits(dtype: str) -> np.ndarray:
-    edges = np.asarray(EDGE_LOGITS[dtype])
-    return np.concatenate([-edges[::-1], [0.0], edges])
+def _as_reference(tf_loss: Callable[..., Any]) -> Callable[..., Any]:
+    """A spec's (labels, predictions, pos_weight) function, callable with or without pos_weight."""
+    def call(labels: Any, predictions: Any, pos_weight: Any = None) -> Any:
+        return tf_loss(labels, predictions, pos_weight)
 
-
-def generate_cases(reference: str, dtypes: Sequence[str], seed: int = 0) -> list[Case]:
-    """The built-in battery: soft and hard labels, overflow-edge and random logits, several shapes."""
-    rng = np.random.default_rng(seed)
-    cases: list[Case] = []
-    weighted = reference == "weighted_cross_entropy_with_logits"
-    for dtype in dtypes:
-        edges = _edge_logits(dtype)
-        k = edges.size
-        if reference in ("weighted_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"):
-            per_class = np.resize([0.5, 1.0, 2.0, 4.0], k)
-            hard_logits = np.stack([edges, edges])
-            hard_labels = np.stack([np.ones(k), np.zeros(k)])
-            soft_logits = np.stack([edges, edges, edges])
-            soft_labels = np.stack([np.full(k, 0.1), np.full(k, 0.5), np.full(k, 0.9)])
-            random_logits = rng.normal(0.0, 4.0, (16, 4))
-            random_labels = rng.uniform(0.0, 1.0, (16, 4))
-            deep_logits = rng.normal(0.0, 20.0, (2, 3, 5))
-            deep_labels = rng.integers(0, 2, (2, 3, 5)).astype(np.float64)
-            specs = [
-                ("edges/hard", hard_labels, hard_logits, per_class),
-                ("edges/soft", soft_labels, soft_logits, np.asarray(3.0)),
-                ("random/soft", random_labels, random_logits, rng.uniform(0.2, 4.0, 4)),
-                ("random/hard-3d", deep_labels, deep_logits, np.asarray(0.3)),
-                ("scalar", np.asarray(1.0), np.asarray(2.5), np.asarray(2.0)),
-            ]
-            for name, labels, logits, pos_weight in specs:
-                cases.append(Case(name, dtype, labels, logits, pos_weight if weighted else None))
-        else:
-            # Rows [e, 0, -e] and [e, e, -e] put each edge value against small and equal large competitors.
-            edge_rows = np.concatenate([np.stack([edges, np.zeros(k), -edges], axis=1),
-                                        np.stack([edges, edges, -edges], axis=1)])
-            rows = edge_rows.shape[0]
-            random_logits = rng.normal(0.0, 5.0, (8, 5))
-            deep_logits = rng.normal(0.0, 20.0, (2, 3, 4))
-            if reference == "softmax_cross_entropy_with_logits":
-                one_hot = np.eye(3)[np.arange(rows) % 3]
-                specs_soft = [
-                    ("edges/one-hot", one_hot, edge_rows),
-                    ("edges/soft", rng.dirichlet(np.ones(3), rows), edge_rows),
-                    ("random/soft", rng.dirichlet(np.ones(5), 8), random_logits),
-                    ("random/one-hot-3d", np.eye(4)[rng.integers(0, 4, (2, 3))], deep_logits),
-                ]
-                cases.extend(Case(name, dtype, labels, logits) for name, labels, logits in specs_soft)
-            else:
-                specs_sparse = [
-                    ("edges", np.arange(rows) % 3, edge_rows),
-                    ("edges/last-class", np.full(rows, 2), edge_rows),
-                    ("random", rng.integers(0, 5, 8), random_logits),
-                    ("random/3d", rng.integers(0, 4, (2, 3)), deep_logits),
-                ]
-                cases.extend(Case(name, dtype, labels.astype(np.int64), logits)
-                             for name, labels, logits in specs_sparse)
-    return cases
+    return call
 
 
-def _user_cases(cases: Iterable[Mapping[str, Any]], reference: str) -> list[Case]:
-    result = []
-    for number, case in enumerate(cases):
-        missing = {"labels", "logits"} - set(case)
-        if missing:
-            raise ValueError(f"case {number} lacks {sorted(missing)}; a case is a dict with labels, logits "
-                             "[, pos_weight, dtype, name]")
-        logits = np.asarray(case["logits"].numpy() if hasattr(case["logits"], "numpy") else case["logits"])
-        dtype = str(case.get("dtype") or (logits.dtype.name if logits.dtype.kind == "f" else "float32"))
-        labels = np.asarray(case["labels"].numpy() if hasattr(case["labels"], "numpy") else case["labels"])
-        if reference == "sparse_softmax_cross_entropy_with_logits":
-            labels = labels.astype(np.int64)
-        else:
-            labels = labels.astype(np.float64)
-        pos_weight = None
-        if reference == "weighted_cross_entropy_with_logits":
-            raw = case.get("pos_weight", 1.0)
-            pos_weight = np.asarray(raw.numpy() if hasattr(raw, "numpy") else raw, dtype=np.float64)
-        result.append(Case(str(case.get("name", f"user-{number}")), dtype, labels,
-                           logits.astype(np.float64), pos_weight))
-    return result
-
-
-# Expected values and error scales ----------------------------------------------------------------------
-
-def _tf_reference(reference: str) -> Callable[..., Any]:
-    tf = tensorflow()
-    return {
-        "weighted_cross_entropy_with_logits": tf.nn.weighted_cross_entropy_with_logits,
-        "sigmoid_cross_entropy_with_logits": tf.nn.sigmoid_cross_entropy_with_logits,
-        "softmax_cross_entropy_with_logits": tf.nn.softmax_cross_entropy_with_logits,
-        "sparse_softmax_cross_entropy_with_logits": tf.nn.sparse_softmax_cross_entropy_with_logits,
-    }[reference]
-
-
-def _call(fn: Callable[..., Any], reference: str, labels: Any, logits: Any, pos_weight: Any) -> Any:
-    if reference == "weighted_cross_entropy_with_logits":
-        return fn(labels, logits, pos_weight)
-    return fn(labels, logits)
-
-
-def _value_scale(reference: str, z: np.ndarray, x: np.ndarray, q: np.ndarray | None) -> np.ndarray:
-    """The magnitude of the terms each stable formula adds (the floating-point error bound's scale)."""
-    softplus = np.log1p(np.exp(-np.abs(x)))
-    if reference == "weighted_cross_entropy_with_logits":
-        # 1 - z and 1 + (q - 1) z cancel as well, so their terms' sizes count.
-        log_weight = 1.0 + np.abs((q - 1.0) * z)  # type: ignore[operator]
-        return (1.0 + np.abs(z)) * np.abs(x) + log_weight * (softplus + np.maximum(-x, 0.0))
-    if reference == "sigmoid_cross_entropy_with_logits":
-        return np.maximum(x, 0.0) + np.abs(x * z) + softplus
-    shifted = x - x.max(axis=-1, keepdims=True)
-    lse = np.abs(np.log(np.exp(shifted).sum(axis=-1)))
-    if reference == "softmax_cross_entropy_with_logits":
-        return np.sum(np.abs(z) * (np.abs(shifted) + lse[..., None]), axis=-1)
-    picked = np.take_along_axis(np.abs(shifted), z[..., None].astype(np.intp), axis=-1)[..., 0]
-    return picked + lse
-
-
-def _grad_scale(reference: str, z: np.ndarray, x: np.ndarray, q: np.ndarray | None) -> np.ndarray:
-    if reference == "weighted_cross_entropy_with_logits":
-        return np.abs(1.0 - z) + np.abs(1.0 + (q - 1.0) * z)  # type: ignore[operator]
-    if reference == "sigmoid_cross_entropy_with_logits":
-        return np.ones_like(x) + np.abs(z)
-    if reference == "softmax_cross_entropy_with_logits":
-        return np.broadcast_to(np.sum(np.abs(z), axis=-1, keepdims=True), x.shape) + np.abs(z)
-    return np.full_like(x, 2.0)
-
-
-def _row_magnitude(reference: str, x: np.ndarray) -> np.ndarray:
+def _magnitude(spec: ReferenceSpec, x: np.ndarray) -> np.ndarray:
     """|logit| per loss element: itself (sigmoid family) or the row's largest (softmax family)."""
-    if reference in ("weighted_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"):
+    if spec.family == "sigmoid":
         return np.abs(x)
     return np.abs(x).max(axis=-1)
 
 
-# Running -----------------------------------------------------------------------------------------------
-
-def _to_numpy(value: Any) -> np.ndarray:
-    if hasattr(value, "numpy"):
-        value = value.numpy()
-    return np.asarray(value, dtype=np.float64)
-
-
-def _run(fn: Callable[..., Any], reference: str, case: Case, dtype: str, want_gradient: bool
-         ) -> tuple[np.ndarray, np.ndarray | None]:
-    tf = tensorflow()
-    label_dtype = tf.int32 if reference == "sparse_softmax_cross_entropy_with_logits" else dtype
-    labels = tf.constant(case.labels, dtype=label_dtype)
-    logits = tf.constant(case.logits, dtype=dtype)
-    pos_weight = None if case.pos_weight is None else tf.constant(case.pos_weight, dtype=dtype)
-    with tf.GradientTape() as tape:
-        tape.watch(logits)
-        output = _call(fn, reference, labels, logits, pos_weight)
-    gradient = None
-    if want_gradient:
-        raw_gradient = tape.gradient(output, logits)
-        if raw_gradient is None:
-            raise _NoGradient()
-        gradient = _to_numpy(raw_gradient)
-    return _to_numpy(output), gradient
+def _shape_error(spec: ReferenceSpec, got: tuple[int, ...], expected: tuple[int, ...]) -> str:
+    accepted = f"the per-element loss of shape {format_shape(expected)}"
+    if spec.keras and spec.family == "sigmoid" and expected:
+        accepted += f", its mean over the last axis {format_shape(expected[:-1])} (as {spec.display} returns),"
+    else:
+        accepted += f" (as {spec.display} returns)"
+    return f"loss_fn returned shape {format_shape(got)}; expected {accepted} or a scalar mean"
 
 
-class _NoGradient(Exception):
-    pass
-
-
-def _round_inputs(case: Case) -> Case:
-    """The case's inputs as the case's dtype holds them, back in float64 (so both sides see the same)."""
-    cast = np.dtype(case.dtype)
-    labels = case.labels if case.labels.dtype.kind in "iu" else case.labels.astype(cast).astype(np.float64)
-    pos_weight = None if case.pos_weight is None else case.pos_weight.astype(cast).astype(np.float64)
-    return Case(case.name, case.dtype, labels, case.logits.astype(cast).astype(np.float64), pos_weight)
-
-
-def _evaluate(loss_fn: Callable[..., Any], reference: str, case: Case, tolerance: tuple[float, float],
-              check_gradients: bool) -> CaseResult:
-    case = _round_inputs(case)
-    tf_op = _tf_reference(reference)
-    expected, expected_gradient = _run(tf_op, reference, case, "float64", check_gradients)
-    row = CaseResult(case.name, case.dtype, tuple(case.logits.shape), case.pos_weight_kind)
+def _run_loss(loss_fn: Callable[..., Any], spec: ReferenceSpec, case: Case, framework: str,
+              want_gradient: bool, row: CaseResult) -> tuple[np.ndarray, np.ndarray | None] | None:
     try:
-        got, got_gradient = _run(loss_fn, reference, case, case.dtype, check_gradients)
-    except _NoGradient:
-        row.error = ("tape.gradient(loss, logits) is None: loss_fn is not differentiable w.r.t. logits "
-                     "(does it leave TensorFlow, e.g. through .numpy()?)")
-        return row
+        return RUNNERS[framework](loss_fn, case.labels, case.logits, case.pos_weight, case.dtype,
+                                  spec.family == "sparse", want_gradient)
+    except NoGradient:
+        row.error = (f"tape.gradient(loss, {spec.predictions_name}) is None: loss_fn is not differentiable w.r.t. "
+                     f"{spec.predictions_name} (does it leave TensorFlow, e.g. through .numpy()?)")
     except Exception as error:  # noqa: BLE001 - the user's function may fail in any way; report it
-        row.error = f"loss_fn raised {type(error).__name__}: {str(error).splitlines()[0][:200]}"
+        lines = str(error).splitlines()
+        row.error = f"loss_fn raised {type(error).__name__}: {(lines[0] if lines else '')[:200]}"
+        if framework == "jax" and "Tracer" in type(error).__name__:
+            row.error += (f" — loss_fn is not differentiable w.r.t. {spec.predictions_name} with jax.vjp "
+                          "(does it leave JAX, e.g. through NumPy?)")
+    return None
+
+
+def _evaluate(loss_fn: Callable[..., Any], spec: ReferenceSpec, case: Case, tolerance: tuple[float, float],
+              check_gradients: bool, framework: str) -> CaseResult:
+    case = round_inputs(case)
+    sparse = spec.family == "sparse"
+    want_gradient = check_gradients and DIFFERENTIABLE[framework]
+    expected, expected_gradient = run_tensorflow(_as_reference(spec.expected), case.labels, case.logits,
+                                                 case.pos_weight, "float64", sparse, want_gradient)
+    alternative = alternative_gradient = None
+    second_answer = None if spec.alternative is None else spec.alternative(case.dtype)
+    if second_answer is not None:
+        alternative, alternative_gradient = run_tensorflow(_as_reference(second_answer), case.labels,
+                                                           case.logits, case.pos_weight, "float64", sparse,
+                                                           want_gradient)
+    row = CaseResult(case.name, case.dtype, tuple(case.logits.shape), case.pos_weight_kind)
+    outcome = _run_loss(loss_fn, spec, case, framework, want_gradient, row)
+    if outcome is None:
         return row
+    got, got_gradient = outcome
 
     z, x, q = case.labels, case.logits, case.pos_weight
-    value_scale = _value_scale(reference, z, x, q)
-    gradient_scale = _grad_scale(reference, z, x, q)
-    magnitude = _row_magnitude(reference, x)
+    value_scale = spec.value_scale(z, x, q)
+    gradient_scale = spec.grad_scale(z, x, q)
+    magnitude = _magnitude(spec, x)
     if got.shape != expected.shape:
         if got.shape == () and expected.shape != ():
-            # A loss that reduces with a mean: compare with the mean of TensorFlow's per-element loss.
-            count = expected.size
-            expected, value_scale = np.asarray(expected.mean()), np.asarray(value_scale.mean())
-            magnitude = np.asarray(magnitude.min())
-            if expected_gradient is not None:
-                expected_gradient = expected_gradient / count
-                gradient_scale = gradient_scale / count
+            # A loss that reduces with a mean: compare with the mean of the per-element loss.
+            axis, count, magnitude = None, expected.size, np.asarray(magnitude.min())
+        elif spec.keras and spec.family == "sigmoid" and expected.shape and got.shape == expected.shape[:-1]:
+            # Keras's binary losses return the mean over the last axis.
+            axis, count, magnitude = -1, expected.shape[-1], magnitude.max(axis=-1)
         else:
-            row.error = (f"loss_fn returned shape {format_shape(got.shape)}; expected the per-element loss of "
-                         f"shape {format_shape(expected.shape)} (as tf.nn.{reference} returns) or a scalar mean")
+            row.error = _shape_error(spec, got.shape, expected.shape)
             return row
+        expected, value_scale = np.asarray(expected.mean(axis=axis)), np.asarray(value_scale.mean(axis=axis))
+        if alternative is not None:
+            alternative = np.asarray(alternative.mean(axis=axis))
+        # Each element depends on its own predictions only, so the mean's gradient is theirs / count.
+        gradient_scale = gradient_scale / count
+        if expected_gradient is not None:
+            expected_gradient = expected_gradient / count
+        if alternative_gradient is not None:
+            alternative_gradient = alternative_gradient / count
     rtol, atol = tolerance
     row.elements = int(expected.size)
-    _compare(row, "value", case, got, expected, value_scale, magnitude, rtol, atol, reference)
-    if check_gradients and got_gradient is not None and expected_gradient is not None:
+    _compare(row, "value", case, got, expected, value_scale, magnitude, rtol, atol, spec,
+             alternative=alternative)
+    if want_gradient and got_gradient is not None and expected_gradient is not None:
         mask = np.ones(x.shape, bool)
-        if reference == "weighted_cross_entropy_with_logits":
+        if spec.name == "weighted_cross_entropy_with_logits":
             # TensorFlow's gradient at exactly x = 0 is the subgradient 1 - z of its |x|/relu formulation,
             # not the derivative (1 - z) - (1 + (q - 1) z) / 2: no convention is penalized there.
             mask = x != 0
         gradient_magnitude = np.abs(x)
-        if reference not in ("weighted_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"):
+        if spec.family != "sigmoid":
             gradient_magnitude = np.broadcast_to(np.abs(x).max(axis=-1, keepdims=True), x.shape)
         _compare(row, "gradient", case, got_gradient, expected_gradient, gradient_scale, gradient_magnitude,
-                 rtol, atol, reference, mask=mask)
+                 rtol, atol, spec, mask=mask, alternative=alternative_gradient)
     return row
 
 
 def _compare(row: CaseResult, quantity: str, case: Case, got: np.ndarray, expected: np.ndarray,
-             scale: np.ndarray, magnitude: np.ndarray, rtol: float, atol: float, reference: str,
-             mask: np.ndarray | None = None) -> None:
+             scale: np.ndarray, magnitude: np.ndarray, rtol: float, atol: float, spec: ReferenceSpec,
+             mask: np.ndarray | None = None, alternative: np.ndarray | None = None) -> None:
     got, expected = np.broadcast_arrays(got, expected)
+    usable = np.isfinite(expected) if mask is None else (np.isfinite(expected) & mask)
+    if alternative is not None:
+        # Two accepted answers: each element is held to whichever of them it is closer to.
+        alternative = np.broadcast_to(alternative, expected.shape)
+        with np.errstate(invalid="ignore"):
+            closer = np.isfinite(alternative) & (np.abs(got - alternative) < np.abs(got - expected))
+        expected = np.where(closer, alternative, expected)
     # At least 1: log(1 + tiny) or log(sum(exp)) with a sum >= 1 is exact only to the dtype's epsilon in
     # absolute terms, however small the loss.
     scale = np.broadcast_to(np.maximum(np.maximum(np.abs(expected), scale), 1.0), expected.shape)
     magnitude = np.broadcast_to(magnitude, expected.shape)
-    usable = np.isfinite(expected) if mask is None else (np.isfinite(expected) & mask)
     nonfinite = usable & ~np.isfinite(got)
     comparable = usable & np.isfinite(got)
     abs_error = np.where(comparable, np.abs(got - expected), 0.0)
@@ -467,7 +340,7 @@ def _compare(row: CaseResult, quantity: str, case: Case, got: np.ndarray, expect
 
     def element(flat: int) -> WorstElement:
         index = tuple(int(i) for i in np.unravel_index(flat, score.shape)) if score.ndim else ()
-        return _worst_element(case, reference, quantity, index, float(expected.ravel()[flat]),
+        return _worst_element(case, spec, quantity, index, float(expected.ravel()[flat]),
                               float(got.ravel()[flat]), scalar_reduced=expected.ndim == 0 and case.logits.ndim > 0)
 
     if nonfinite.any():
@@ -482,20 +355,24 @@ def _compare(row: CaseResult, quantity: str, case: Case, got: np.ndarray, expect
         row.worst = element(flat)
 
 
-def _worst_element(case: Case, reference: str, quantity: str, index: tuple[int, ...], expected: float,
+def _worst_element(case: Case, spec: ReferenceSpec, quantity: str, index: tuple[int, ...], expected: float,
                    got: float, scalar_reduced: bool) -> WorstElement:
     labels, logits, pos_weight = case.labels, case.logits, case.pos_weight
+    names = {"labels_name": spec.labels_name, "logits_name": spec.predictions_name}
     if scalar_reduced:  # compared as a mean: show the whole (small) case
-        return WorstElement(case.name, case.dtype, index, quantity, labels, logits, pos_weight, expected, got)
-    if reference in ("weighted_cross_entropy_with_logits", "sigmoid_cross_entropy_with_logits"):
+        return WorstElement(case.name, case.dtype, index, quantity, labels, logits, pos_weight, expected, got,
+                            **names)
+    if spec.family == "sigmoid" and len(index) == logits.ndim:
         # One loss element per logit.
         if pos_weight is not None and pos_weight.ndim:
             pos_weight = pos_weight[index[-1]]
         return WorstElement(case.name, case.dtype, index, quantity, labels[index], logits[index], pos_weight,
-                            expected, got)
-    # Softmax family: show the whole row of logits (and its labels); a gradient index names one logit.
+                            expected, got, **names)
+    # A loss per row (softmax family, or Keras's mean over the last axis): show the row; a gradient index
+    # names one logit of it.
     row = index[:-1] if quantity == "gradient" else index
-    return WorstElement(case.name, case.dtype, index, quantity, labels[row], logits[row], None, expected, got)
+    return WorstElement(case.name, case.dtype, index, quantity, labels[row], logits[row], None, expected, got,
+                        **names)
 
 
 # Below these |logits| a stable and a naive formula agree to the dtype's precision; failures that start
@@ -526,6 +403,7 @@ def compare_to_reference(
     loss_fn: Callable[..., Any],
     *,
     reference: str = "weighted_cross_entropy_with_logits",
+    params: Mapping[str, Any] | None = None,
     cases: Iterable[Mapping[str, Any]] | None = None,
     rtol: float | None = None,
     atol: float | None = None,
@@ -533,39 +411,54 @@ def compare_to_reference(
     dtypes: Sequence[str] = ("float16", "float32", "float64"),
     include_generated: bool = True,
     seed: int = 0,
+    framework: str = "auto",
 ) -> ComparisonReport:
-    """Compare ``loss_fn`` with ``tf.nn.<reference>`` on the built-in battery plus ``cases``.
+    """Compare ``loss_fn`` with a TensorFlow reference on the built-in battery plus ``cases``.
 
-    ``cases``: dicts with ``labels``, ``logits`` and optionally ``pos_weight`` (weighted reference; default
-    1.0), ``dtype`` (default: the logits' float dtype, else float32) and ``name``. ``rtol``/``atol``
-    override the per-dtype defaults (``DEFAULT_TOLERANCES``) for every dtype. ``dtypes`` restricts the
-    generated battery (e.g. ``("float32",)`` for a loss that only supports float32).
+    ``reference``: one of ``REFERENCES`` (a dotted prefix and the Keras class names are accepted);
+    ``params`` configure it (Keras focal: ``alpha``, ``gamma``, ``apply_class_balancing``, ``from_logits``,
+    ``label_smoothing``; class-balanced: ``samples_per_class``, ``beta``). ``framework``: ``"auto"`` (read from
+    ``loss_fn``'s code), ``"tensorflow"``, ``"jax"`` or ``"numpy"`` (values only: no gradients).
+    ``cases``: dicts with ``labels``, ``logits`` (or ``y_true``, ``y_pred``) and optionally ``pos_weight``
+    (weighted reference; default 1.0), ``dtype`` (default: the logits' float dtype, else float32) and
+    ``name``. ``rtol``/``atol`` override the per-dtype defaults (``DEFAULT_TOLERANCES``) for every dtype.
+    ``dtypes`` restricts the generated battery (e.g. ``("float32",)`` for a loss that only supports float32).
     Returns a ``ComparisonReport``: ``.passed``, ``.findings`` (WCE601 for non-finite outputs or gradients,
-    WCE602 for values or gradients beyond tolerance, or a loss_fn that raised), ``.rows`` and a printable table.
+    WCE602 for values or gradients beyond tolerance, or a loss_fn that raised), ``.rows``, ``.framework``
+    and a printable table.
     """
-    short = reference.rsplit(".", 1)[-1]
-    if short not in REFERENCES:
-        raise ValueError(f"unknown reference {reference!r}; choose one of {', '.join(REFERENCES)}")
+    if framework != "auto" and framework not in FRAMEWORKS:
+        raise ValueError(f"unknown framework {framework!r}; choose auto, {', '.join(FRAMEWORKS)}")
+    spec = resolve_reference(reference, params)
     for dtype in dtypes:
         if dtype not in DEFAULT_TOLERANCES:
             raise ValueError(f"unsupported dtype {dtype!r}; choose from {', '.join(DEFAULT_TOLERANCES)}")
-    battery = generate_cases(short, dtypes, seed) if include_generated else []
-    battery += _user_cases(cases or (), short)
+    ran_in = detect_framework(loss_fn) if framework == "auto" else framework
+    battery = generate_cases(spec, dtypes, seed) if include_generated else []
+    battery += user_cases(cases or (), spec)
     tolerances: dict[str, tuple[float, float]] = {}
     rows = []
     for case in battery:
         default_rtol, default_atol = DEFAULT_TOLERANCES.get(case.dtype, DEFAULT_TOLERANCES["float32"])
         tolerance = (default_rtol if rtol is None else rtol, default_atol if atol is None else atol)
         tolerances.setdefault(case.dtype, tolerance)
-        rows.append(_evaluate(loss_fn, short, case, tolerance, check_gradients))
+        rows.append(_evaluate(loss_fn, spec, case, tolerance, check_gradients, ran_in))
     loss_name = getattr(loss_fn, "__qualname__", None) or getattr(loss_fn, "__name__", None) or repr(loss_fn)
-    report = ComparisonReport(short, rows, loss_name=loss_name, tolerances=tolerances)
-    report.findings = _findings(report)
+    notes = list(spec.notes)
+    if spec.alternative is not None:
+        notes.append(spec.alternative_note)
+    if check_gradients and not DIFFERENTIABLE[ran_in]:
+        notes.append(f"gradients not checked: loss_fn runs in {ran_in}, which has no autodiff (values only)")
+    report = ComparisonReport(spec.name, rows, loss_name=loss_name, tolerances=tolerances, framework=ran_in,
+                              reference_display=spec.display, notes=notes)
+    report.findings = _findings(report, spec)
     return report
 
 
-def _findings(report: ComparisonReport) -> list[Finding]:
-    rows, reference = report.rows, f"tf.nn.{report.reference}"
+def _findings(report: ComparisonReport, spec: ReferenceSpec) -> list[Finding]:
+    rows, reference = report.rows, spec.display
+    # Saturation is diagnosed from logits; a probability loss fails at exact 0/1 inputs instead.
+    diagnosis = _diagnosis(rows) if spec.inputs == "logits" else ""
     findings: list[Finding] = []
     total = len(rows)
     nonfinite_rows = [row for row in rows if row.nonfinite_outputs or row.nonfinite_gradients]
@@ -578,10 +471,12 @@ def _findings(report: ComparisonReport) -> list[Finding]:
             "WCE601",
             f"loss_fn returned {outputs} non-finite value(s) and {gradients} non-finite gradient(s) where "
             f"{reference} is finite, in {len(nonfinite_rows)} of {total} cases; e.g. {example}"
-            + _diagnosis(rows),
+            + diagnosis,
             argument="loss_fn",
             help="compute the loss from logits with a stable formula (softplus / log_sigmoid, never "
-                 "log(sigmoid(x)))",
+                 "log(sigmoid(x)))" if spec.inputs == "logits" else
+                 "clip probabilities to [1e-7, 1 - 1e-7] before the log as Keras does — or better, pass "
+                 "logits (from_logits=True) and use a stable formula",
         ))
     value_rows = [row for row in rows if row.value_mismatches]
     if value_rows:
@@ -591,7 +486,7 @@ def _findings(report: ComparisonReport) -> list[Finding]:
             "WCE602",
             f"loss_fn differs from {reference} beyond tolerance in {len(value_rows)} of {total} cases "
             f"(max rel err {worst.max_rel_error:.3g} in {worst.name}/{worst.dtype}); e.g. {example}"
-            + ("" if nonfinite_rows else _diagnosis(rows)),
+            + ("" if nonfinite_rows else diagnosis),
             argument="loss_fn",
         ))
     gradient_rows = [row for row in rows if row.gradient_mismatches]
@@ -599,7 +494,7 @@ def _findings(report: ComparisonReport) -> list[Finding]:
         worst = max(gradient_rows, key=lambda row: row.grad_max_rel_error or 0.0)
         findings.append(make_finding(
             "WCE602",
-            f"the gradient of loss_fn w.r.t. logits differs from {reference}'s beyond tolerance in "
+            f"the gradient of loss_fn w.r.t. {spec.predictions_name} differs from {reference}'s beyond tolerance in "
             f"{len(gradient_rows)} of {total} cases (max rel err {worst.grad_max_rel_error:.3g} in "
             f"{worst.name}/{worst.dtype}); e.g. {worst.examples.get(('gradient', 'mismatch'))}",
             argument="loss_fn",

@@ -11,6 +11,8 @@ What is wrapped (each where it exists in the installed versions):
 * ``tf.nn.weighted_cross_entropy_with_logits``, ``sigmoid_cross_entropy_with_logits``,
   ``softmax_cross_entropy_with_logits``, ``sparse_softmax_cross_entropy_with_logits``, and the same in
   ``tf.compat.v1.nn`` (plus its ``softmax_cross_entropy_with_logits_v2``);
+* ``tf.compat.v1.losses.sigmoid_cross_entropy``, ``softmax_cross_entropy``, ``sparse_softmax_cross_entropy``
+  (their ``weights`` are checked as per-example weights);
 * ``binary_crossentropy``, ``categorical_crossentropy``, ``sparse_categorical_crossentropy``,
   ``binary_focal_crossentropy``, ``categorical_focal_crossentropy`` in ``keras.losses`` and
   ``tf.keras.losses``;
@@ -55,6 +57,8 @@ _TF_NN_OPS = (
     ("softmax_cross_entropy_with_logits_v2", "softmax_cross_entropy_with_logits"),
     ("sparse_softmax_cross_entropy_with_logits", "sparse_softmax_cross_entropy_with_logits"),
 )
+# tf.compat.v1.losses: labels under their TF1 names, per-example ``weights`` (default 1.0).
+_TF_V1_LOSSES = ("sigmoid_cross_entropy", "softmax_cross_entropy", "sparse_softmax_cross_entropy")
 _KERAS_FUNCTIONS = (
     "binary_crossentropy",
     "categorical_crossentropy",
@@ -172,13 +176,16 @@ def _wrap_function(original: Callable[..., Any], spec: LossSpec, api: str) -> Ca
             if bound is not None:
                 bound.apply_defaults()
                 arguments = dict(bound.arguments)
-                labels = _first(arguments, ("labels", "targets", "y_true"))  # TF1 spelled labels "targets"
+                # TF1 spelled labels "targets"; tf.compat.v1.losses names them after their kind.
+                labels = _first(arguments, ("labels", "targets", "y_true", "multi_class_labels", "onehot_labels"))
                 logits = _first(arguments, ("logits", "y_pred"))
                 options = {key: arguments[key] for key in _FORWARDED_KWARGS if arguments.get(key) is not None}
                 if "axis" not in options and arguments.get("dim") is not None:
                     options["axis"] = arguments["dim"]
                 if spec.keras:
                     options.setdefault("from_logits", False)
+                if spec.weights_argument == "weights" and arguments.get("weights") is not None:
+                    options["weights"] = arguments["weights"]
                 if labels is not None and logits is not None:
                     _check(spec, api, settings, labels, logits, arguments.get("pos_weight"), options)
             return original(*args, **kwargs)
@@ -225,6 +232,11 @@ def _collect_patches() -> list[_Patch]:
                 continue
             replacement = _wrap_function(original, LOSSES[loss], f"{module_name}.{attribute}")
             patches.append(_Patch(module, attribute, original, replacement, True))
+    for attribute in _TF_V1_LOSSES:
+        original = getattr(tf.compat.v1.losses, attribute, None)
+        if original is not None:
+            replacement = _wrap_function(original, LOSSES[attribute], f"tf.compat.v1.losses.{attribute}")
+            patches.append(_Patch(tf.compat.v1.losses, attribute, original, replacement, True))
     keras_modules: list[tuple[str, Any]] = []
     try:
         import keras

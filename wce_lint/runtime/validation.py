@@ -15,7 +15,10 @@ from typing import Any
 
 import numpy as np
 
+from wce_lint.runtime import value_kinds
 from wce_lint.runtime._tensors import TensorView, format_shape, tensorflow, view
+from wce_lint.runtime._tensors import number_text as _number
+from wce_lint.runtime._tensors import range_text as _range_text
 from wce_lint.runtime.apis import LossSpec, resolve_loss
 from wce_lint.runtime.findings import Finding, WCELossError, WCELossWarning, make_finding
 
@@ -24,6 +27,9 @@ _KNOWN_KWARGS = frozenset({
     "from_logits", "alpha", "gamma", "apply_class_balancing", "label_smoothing", "axis",
     "ignore_class", "sample_weight", "name", "reduction", "dtype",
 })
+# Keywords only some APIs take: tf.compat.v1.losses (weights are per-example) and torch nll_loss / kl_div.
+_V1_KWARGS = frozenset({"weights", "scope", "loss_collection"})
+_TORCH_KWARGS = frozenset({"ignore_index", "log_target", "weight"})
 
 
 def validate(
@@ -64,7 +70,9 @@ def validate_call(
     is fine there, while the function forms raise on it.
     """
     spec = loss if isinstance(loss, LossSpec) else resolve_loss(loss)
-    unknown = set(loss_kwargs) - _KNOWN_KWARGS
+    known = _KNOWN_KWARGS | (_V1_KWARGS if spec.weights_argument == "weights" else frozenset()) \
+        | (_TORCH_KWARGS if spec.log_probabilities else frozenset())
+    unknown = set(loss_kwargs) - known
     if unknown:
         raise TypeError(f"validate() got keyword arguments {sorted(unknown)} that {spec.name} does not take")
     if pos_weight is not None and not spec.takes_pos_weight:
@@ -103,16 +111,6 @@ def raise_findings(findings: list[Finding], *, context: str, strict: bool = Fals
         warnings.warn(str(finding), WCELossWarning, stacklevel=3)
 
 
-def _range_text(values: np.ndarray) -> str:
-    low, high = values.min(), values.max()
-    return _number(low) if low == high else f"min {_number(low)}, max {_number(high)}"
-
-
-def _number(value: Any) -> str:
-    value = float(value)
-    return str(int(value)) if value.is_integer() and abs(value) < 1e15 else f"{value:.4g}"
-
-
 def _first_index(mask: np.ndarray) -> str:
     index = tuple(int(i) for i in np.argwhere(mask)[0])
     return str(index[0]) if len(index) == 1 else str(index)
@@ -130,7 +128,8 @@ class _Validator:
         self.labels = view(labels, spec.labels_argument)
         self.logits = view(logits, spec.logits_argument)
         self.pos_weight = view(pos_weight, "pos_weight")
-        self.sample_weight = view(kwargs.get("sample_weight"), "sample_weight")
+        weights_argument = spec.weights_argument if spec.weights_argument in kwargs else "sample_weight"
+        self.sample_weight = view(kwargs.get(weights_argument), weights_argument)
         self.findings: list[Finding] = []
 
     def add(self, code: str, message: str, *, argument: str, severity: str = "error",
@@ -141,11 +140,18 @@ class _Validator:
     def run(self) -> list[Finding]:
         for tensor in (self.labels, self.logits, self.sample_weight):
             self.check_finite(tensor)
-        self.check_label_dtype()
-        self.check_shapes()
+        # One problem, one finding: class ids where one-hot rows belong (or the reverse) also mismatch the
+        # shape, dtype and range the loss wants, and a softmax over one unit is not also "probabilities".
+        label_kind_mismatch = value_kinds.check_sparse_dense(self)
+        single_class = value_kinds.check_single_class(self)
+        if not label_kind_mismatch:
+            self.check_label_dtype()
+            self.check_shapes()
         self.check_pos_weight()
-        self.check_label_values()
-        self.check_logits_slot()
+        if not label_kind_mismatch:
+            self.check_label_values()
+        if not single_class:
+            self.check_logits_slot()
         self.check_focal_parameters()
         return self.findings
 
@@ -209,16 +215,18 @@ class _Validator:
             self.add("WCE301", f"{logits.argument} is a scalar; {spec.name} needs logits with a class axis",
                      argument=logits.argument)
             return
-        expected = logits.shape[:-1]
+        axis = spec.classes_axis(len(logits.shape))
+        expected = logits.shape[:axis] + logits.shape[axis + 1:]
         if _shapes_match(labels.shape, expected):
             return
         # Keras squeezes a trailing axis of size 1 from sparse labels ([N, 1] is fine there).
-        if spec.keras and len(labels.shape) == len(logits.shape) and labels.shape[-1] in (1, None) \
-                and _shapes_match(labels.shape[:-1], expected):
+        if spec.squeezes_sparse_labels and len(labels.shape) == len(logits.shape) \
+                and labels.shape[-1] in (1, None) and _shapes_match(labels.shape[:-1], expected):
             return
         self.add("WCE301", f"{labels.argument} shape {format_shape(labels.shape)} does not fit "
                            f"{logits.argument} shape {format_shape(logits.shape)}: {spec.name} needs class ids "
-                           f"of shape {format_shape(expected)} (rank {len(logits.shape) - 1} = logits rank - 1)",
+                           f"of shape {format_shape(expected)} (rank {len(logits.shape) - 1} = "
+                           f"{logits.argument} rank - 1)",
                  argument=labels.argument,
                  help="one-hot labels belong in the dense softmax/categorical loss")
 
@@ -265,6 +273,9 @@ class _Validator:
         if spec.family == "sparse":
             self.check_class_ids(labels, finite)
             return
+        if spec.name == "kl_div":
+            value_kinds.check_kl_target(self, labels, finite)
+            return
         outside = (finite < 0) | (finite > 1)
         if not outside.any():
             return
@@ -278,6 +289,8 @@ class _Validator:
 
     def check_class_ids(self, labels: TensorView, ids: np.ndarray) -> None:
         ignore_class = self.kwargs.get("ignore_class")
+        if self.spec.name == "nll_loss":
+            ignore_class = self.kwargs.get("ignore_index", -100)  # torch's default ignore_index
         if ignore_class is not None:
             ids = ids[ids != ignore_class]  # Keras skips these ids (they are often negative, e.g. -1)
         if ids.size == 0:
@@ -288,7 +301,8 @@ class _Validator:
                      argument=labels.argument)
             return
         logits = self.logits
-        classes = logits.shape[-1] if logits is not None and logits.shape else None
+        classes = logits.shape[self.spec.classes_axis(len(logits.shape))] \
+            if logits is not None and logits.shape else None
         upper = ids >= classes if classes is not None else np.zeros(ids.shape, bool)
         if (ids < 0).any() or upper.any():
             bound = f"[0, {classes})" if classes is not None else "[0, num_classes)"
@@ -301,7 +315,9 @@ class _Validator:
         logits, spec = self.logits, self.spec
         if logits is None:
             return
-        if spec.expects_logits(self.from_logits):
+        if spec.log_probabilities:
+            value_kinds.check_log_probabilities(self, logits)
+        elif spec.expects_logits(self.from_logits):
             self.check_probabilities_as_logits(logits)
         else:
             self.check_logits_as_probabilities(logits)
