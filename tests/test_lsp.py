@@ -156,3 +156,136 @@ async def test_shutdown_and_exit_end_the_server_cleanly(bare_client: LanguageCli
     await wait_for_diagnostics(bare_client, uri, lambda found: codes(found) == ["WCE101"])
     await bare_client.shutdown_session()  # shutdown, then exit, then waits for the process
     assert bare_client._server is not None and bare_client._server.returncode == 0
+
+
+async def test_changes_are_debounced_and_linted_as_typed(client: LanguageClient, workspace: Path) -> None:
+    uri = (workspace / "train.py").as_uri()
+    open_document(client, uri, CLEAN)
+    await wait_for_diagnostics(client, uri, lambda found: not found)
+    # Keystrokes in quick succession: only the text after the last one is linted and published.
+    published = asyncio.ensure_future(client.wait_for_notification(types.TEXT_DOCUMENT_PUBLISH_DIAGNOSTICS))
+    typed = CLEAN.rstrip("\n")
+    for version, cut in enumerate(range(6, 0, -1), start=2):
+        replace_text(client, uri, typed[:-cut], version)
+    replace_text(client, uri, MISUSE, 8)
+    params = await asyncio.wait_for(published, 60)
+    assert params.version == 8 and codes(params.diagnostics) == ["WCE101"]
+
+
+async def test_fix_all_applies_the_safe_fixes_only(client: LanguageClient, workspace: Path) -> None:
+    uri = (workspace / "train.py").as_uri()
+    text = MISUSE + "\n\ndef log_probabilities(z):\n    return tf.math.log(tf.nn.sigmoid(z))\n"
+    open_document(client, uri, text)
+    await wait_for_diagnostics(client, uri, lambda found: sorted(codes(found)) == ["WCE101", "WCE501"])
+    actions = await client.text_document_code_action_async(
+        types.CodeActionParams(
+            text_document=types.TextDocumentIdentifier(uri),
+            range=types.Range(types.Position(0, 0), types.Position(0, 0)),
+            context=types.CodeActionContext(diagnostics=[], only=[types.CodeActionKind.Source]),
+        )
+    )
+    assert actions is not None
+    (fix_all,) = [a for a in actions if isinstance(a, types.CodeAction)]
+    assert fix_all.kind == "source.fixAll.wce-lint"
+    fixed = apply_edits(text, edits_of(fix_all, uri))
+    # WCE501's fix is safe; WCE101's (dropping the activation) is not, so it stays.
+    assert fixed == MISUSE + "\n\ndef log_probabilities(z):\n    return tf.math.log_sigmoid(z)\n"
+    replace_text(client, uri, fixed, 2)
+    await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])
+
+
+async def test_a_broken_config_is_reported_and_the_defaults_apply(client: LanguageClient, workspace: Path) -> None:
+    pyproject = workspace / "pyproject.toml"
+    pyproject.write_text(PYPROJECT + 'ignor = ["WCE101"]\n', encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(pyproject.as_uri(), types.FileChangeType.Changed)])
+    )
+    uri = (workspace / "train.py").as_uri()
+    open_document(client, uri, MISUSE)
+    await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])
+    (message,) = [m for m in client.messages if "wce-lint" in m.message]
+    assert message.type == types.MessageType.Error
+    assert 'unknown key "ignor"' in message.message and 'did you mean "ignore"?' in message.message
+
+
+async def test_excluded_files_and_per_file_ignores_follow_the_config(client: LanguageClient, workspace: Path) -> None:
+    pyproject = workspace / "pyproject.toml"
+    pyproject.write_text(
+        PYPROJECT + 'extend-exclude = ["generated/**"]\n[tool.wce-lint.per-file-ignores]\n"tests/*" = ["WCE101"]\n',
+        encoding="utf-8",
+    )
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(pyproject.as_uri(), types.FileChangeType.Changed)])
+    )
+    uris = {name: (workspace / name).as_uri() for name in ("generated/model.py", "tests/test_loss.py", "src/loss.py")}
+    for uri in uris.values():
+        open_document(client, uri, MISUSE)
+    await wait_for_diagnostics(client, uris["src/loss.py"], lambda found: codes(found) == ["WCE101"])
+    await wait_for_diagnostics(client, uris["generated/model.py"], lambda found: not found)
+    await wait_for_diagnostics(client, uris["tests/test_loss.py"], lambda found: not found)
+
+
+def garbage_documents() -> dict[str, str]:
+    """Texts that have broken parsers: each names a loss API, so the engine really parses (or refuses) it."""
+    header = "import tensorflow as tf\nloss = tf.nn.sigmoid_cross_entropy_with_logits\n"
+    generator = random.Random(15)
+    noise = "".join(chr(generator.choice([generator.randrange(0, 0x80), generator.randrange(0x80, 0x2FFFF)]))
+                    for _ in range(20_000))
+    return {
+        "random": header + noise,
+        "nul": header + "x = 1\x00\x00\n",
+        "lone_surrogate": header + "s = '\ud800'\n",
+        "brackets": header + "y = " + "(" * 100_000 + "\n",
+        "balanced_brackets": header + "y = " + "[" * 10_000 + "]" * 10_000 + "\n",
+        "unary_chain": header + "y = " + "-" * 100_000 + "1\n",
+        "attribute_chain": header + "y = x" + ".a" * 100_000 + "\n",
+        "unclosed_call": header + "loss(labels=y, logits=tf.nn.sigmoid(x)\n",
+        "bad_cookie": "# -*- coding: no-such-codec -*-\n" + header,
+        "tabs_and_dedents": header + "def f():\n\t  x = 1\n  \ty = 2\n",
+        "many_strings": header + "s = " + " ".join(['"a"'] * 5_000) + "\n",
+    }
+
+
+async def test_garbage_never_stops_the_server(client: LanguageClient, workspace: Path) -> None:
+    for name, text in garbage_documents().items():
+        uri = (workspace / f"garbage_{name}.py").as_uri()
+        open_document(client, uri, text)
+        found = await wait_for_diagnostics(client, uri, lambda found: True)
+        assert set(codes(found)) <= {"WCE000"}, (name, found)
+        # Every request on it still gets an answer.
+        await client.text_document_code_action_async(
+            types.CodeActionParams(
+                types.TextDocumentIdentifier(uri), types.Range(types.Position(0, 0), types.Position(5, 0)),
+                types.CodeActionContext(diagnostics=list(found)),
+            )
+        )
+        await client.text_document_hover_async(types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0)))
+    for name in ("brackets", "nul", "lone_surrogate", "unclosed_call", "bad_cookie"):
+        found = client.diagnostics[(workspace / f"garbage_{name}.py").as_uri()]
+        assert codes(found) == ["WCE000"], (name, found)
+    # ... and it still does its job.
+    uri = (workspace / "train.py").as_uri()
+    open_document(client, uri, MISUSE)
+    await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])
+
+
+async def test_a_10_mb_document_is_refused_cleanly_and_edits_on_it_still_work(
+    client: LanguageClient, workspace: Path
+) -> None:
+    line = "    loss = tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=tf.nn.sigmoid(x))\n"
+    text = "import tensorflow as tf\n\n\ndef f(x, y):\n" + line * (10_000_000 // len(line))
+    assert len(text.encode()) >= 9_900_000
+    uri = (workspace / "huge.py").as_uri()
+    open_document(client, uri, text)
+    (refusal,) = await wait_for_diagnostics(client, uri, lambda found: len(found) > 0, timeout=120)
+    assert refusal.code == "WCE000" and "file too large to analyse" in refusal.message
+    # An incremental edit of the huge text, then a small text in the same document: back to normal.
+    client.text_document_did_change(
+        types.DidChangeTextDocumentParams(
+            types.VersionedTextDocumentIdentifier(uri=uri, version=2),
+            [types.TextDocumentContentChangePartial(
+                range=types.Range(types.Position(4, 0), types.Position(4, 0)), text="    pass\n")],
+        )
+    )
+    replace_text(client, uri, MISUSE, 3)
+    await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"], timeout=120)
