@@ -117,14 +117,17 @@ def code_actions(
         if diagnostic.code == SYNTAX_ERROR:
             continue  # the engine never suppresses WCE000: a noqa would change nothing
         insertion = noqa_edit(text, diagnostic.code, diagnostic.start.line)
-        position = types.Position(*index.to_client(insertion.line, insertion.column))
+        where = types.Range(
+            types.Position(*index.to_client(insertion.line, insertion.column)),
+            types.Position(*index.to_client(insertion.line, insertion.end)),
+        )
         actions.append(
             types.CodeAction(
                 title=noqa_title(diagnostic.code),
                 kind=types.CodeActionKind.QuickFix,
                 diagnostics=[published],
                 edit=workspace_edit(
-                    uri, version, [types.TextEdit(types.Range(position, position), insertion.text)], versioned
+                    uri, version, [types.TextEdit(where, insertion.text)], versioned
                 ),
             )
         )

@@ -16,14 +16,17 @@ from typing import NamedTuple
 
 from wce_lint.source import split_lines
 
-_NOQA_CODES = re.compile(r"#\s*noqa:\s*[\w\-]+(?:[\s,]+[\w\-]+)*", re.IGNORECASE)
+# The first code of an existing `# noqa: …`: the new code goes right after it, before any free text that
+# follows the list (`# noqa: WCE203 -- reviewed` → `# noqa: WCE203, WCE101 -- reviewed`).
+_NOQA_FIRST_CODE = re.compile(r"#\s*noqa:\s*[\w\-]+", re.IGNORECASE)
 
 
 class NoqaEdit(NamedTuple):
-    """Insert ``text`` at (1-based ``line``, code-point ``column``)."""
+    """Replace code-point columns ``column``..``end`` of 1-based ``line`` with ``text``."""
 
     line: int
     column: int
+    end: int
     text: str
 
 
@@ -34,11 +37,11 @@ def noqa_edit(text: str, code: str, start_line: int) -> NoqaEdit:
     line = min(max(line, 1), len(lines))
     physical = lines[line - 1]
     if comment is not None:
-        match = _NOQA_CODES.search(physical, comment)
-        if match is not None:  # `# noqa: WCE101` → `# noqa: WCE101, WCE203`
-            return NoqaEdit(line, match.end(), f", {code}")
-    stripped = len(physical.rstrip(" \t\f"))
-    return NoqaEdit(line, stripped, f"  # noqa: {code}")
+        match = _NOQA_FIRST_CODE.search(physical, comment)
+        if match is not None:  # `# noqa: WCE203` → `# noqa: WCE203, WCE101`
+            return NoqaEdit(line, match.end(), match.end(), f", {code}")
+    stripped = len(physical.rstrip(" \t\f"))  # trailing blanks are replaced, not left after the comment
+    return NoqaEdit(line, stripped, len(physical), f"  # noqa: {code}")
 
 
 def _comment_line(text: str, start_line: int) -> tuple[int, int | None]:

@@ -92,6 +92,7 @@ class Worker:
         self._process: Any = None
         self._connection: Connection | None = None
         self._lock = threading.Lock()
+        self._last_exit_code: int | None = None
 
     @property
     def pid(self) -> int | None:
@@ -99,17 +100,28 @@ class Worker:
 
     def run(self, request: Request) -> Outcome:
         with self._lock:
-            connection = self._ensure_started()
-            try:
-                connection.send(request)
-                if not connection.poll(self.timeout):
-                    self._discard()
-                    return _failed(f"analysis did not finish within {self.timeout:g} s; file skipped")
-                outcome: Outcome = connection.recv()
-                return outcome
-            except (EOFError, OSError):
-                code = self._discard()
+            outcome = self._run_once(request)
+            if outcome is None:
+                # The process died. Perhaps before this request (killed, out of memory elsewhere): a fresh
+                # one gets a second try. If the text itself kills it, the second death is the answer.
+                outcome = self._run_once(request)
+            if outcome is None:
+                code = self._last_exit_code
                 return _failed(f"the analysis process stopped (exit code {code}) on this text; file skipped")
+            return outcome
+
+    def _run_once(self, request: Request) -> Outcome | None:
+        connection = self._ensure_started()
+        try:
+            connection.send(request)
+            if not connection.poll(self.timeout):
+                self._discard()
+                return _failed(f"analysis did not finish within {self.timeout:g} s; file skipped")
+            outcome: Outcome = connection.recv()
+            return outcome
+        except (EOFError, OSError):
+            self._last_exit_code = self._discard()
+            return None
 
     def stop(self) -> None:
         with self._lock:
