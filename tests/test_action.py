@@ -39,8 +39,6 @@ CLEAN = MISUSE.replace("pos_weight=-2.0", "pos_weight=2.0")
 EXPRESSION = re.compile(r"\$\{\{\s*(.*?)\s*\}\}")
 CONDITION = re.compile(r"^inputs\.([\w-]+)\s*(==|!=)\s*''$")
 
-pytestmark = pytest.mark.slow
-
 
 def action() -> dict[str, Any]:
     return yaml.safe_load(ACTION.read_text(encoding="utf-8"))
@@ -151,6 +149,7 @@ def project(runner: Runner, name: str, files: dict[str, str]) -> Path:
     return root
 
 
+@pytest.mark.slow
 def test_findings_fail_the_job_with_annotations(installed: Runner) -> None:
     project(installed, "misuse", {"train.py": MISUSE})
     (result,) = installed.run({}, lint_steps())  # no sarif-file: the SARIF step is skipped
@@ -160,6 +159,7 @@ def test_findings_fail_the_job_with_annotations(installed: Runner) -> None:
     assert "title=WCE203 (negative-pos-weight)::" in annotation
 
 
+@pytest.mark.slow
 def test_a_clean_folder_passes(installed: Runner) -> None:
     project(installed, "clean", {"train.py": CLEAN})
     (result,) = installed.run({}, lint_steps())
@@ -167,6 +167,7 @@ def test_a_clean_folder_passes(installed: Runner) -> None:
     assert "::error" not in result.stdout
 
 
+@pytest.mark.slow
 def test_sarif_file_is_written_and_valid_and_the_job_still_fails(installed: Runner) -> None:
     root = project(installed, "sarif", {"train.py": MISUSE})
     sarif, lint = installed.run({"sarif-file": "wce-lint.sarif"}, lint_steps())
@@ -178,6 +179,7 @@ def test_sarif_file_is_written_and_valid_and_the_job_still_fails(installed: Runn
     assert finding["ruleId"] == "WCE203"
 
 
+@pytest.mark.slow
 def test_paths_and_args_reach_wce_lint(installed: Runner) -> None:
     project(installed, "paths", {"src/train.py": MISUSE, "tools/other.py": MISUSE, "vendor/lib.py": MISUSE})
     (result,) = installed.run({"paths": "src\ntools"}, lint_steps())
@@ -188,9 +190,27 @@ def test_paths_and_args_reach_wce_lint(installed: Runner) -> None:
     assert (result.returncode, result.stdout) == (0, "")
 
 
+@pytest.mark.slow
 def test_hostile_inputs_are_data_not_code(installed: Runner) -> None:
     root = project(installed, "hostile", {"train.py": CLEAN})
     (result,) = installed.run({"args": "$(touch pwned) `touch pwned`", "paths": "*"}, lint_steps())
     assert not (root / "pwned").exists()
     # The words reach wce-lint as they are: neither is a path, and `*` is not expanded either.
     assert result.returncode == 2 and "no such file or directory" in result.stderr, result.stderr
+
+
+def test_docs_show_the_action_with_its_real_inputs() -> None:
+    """docs/ci.md's action snippet: `uses:` this repository, only inputs action.yml has, the upload of the
+    file the action writes, and an upload that still runs when the action fails the job."""
+    doc = (ROOT / "docs" / "ci.md").read_text(encoding="utf-8")
+    blocks = [yaml.safe_load(block) for block in re.findall(r"^```yaml\n(.*?)^```", doc, re.MULTILINE | re.DOTALL)]
+    (steps,) = [block["steps"] for block in blocks if isinstance(block, dict) and set(block) == {"steps"}]
+    (uses,) = [step for step in steps if str(step.get("uses", "")).startswith("wce-lint/wce-lint@")]
+    inputs = action()["inputs"]
+    assert set(uses["with"]) <= set(inputs) and set(uses["with"]) == {"paths", "args", "sarif-file"}
+    (upload,) = [step for step in steps if str(step.get("uses", "")).startswith("github/codeql-action/upload-sarif@")]
+    assert upload["with"]["sarif_file"] == uses["with"]["sarif-file"]
+    assert upload["if"] == "always()" and steps.index(upload) > steps.index(uses)
+    # Every input is documented in the table, with its name as the first cell.
+    table = {line.split("|")[1].strip().strip("`") for line in doc.splitlines() if line.startswith("| `")}
+    assert set(inputs) <= table
