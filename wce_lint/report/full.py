@@ -40,7 +40,7 @@ def render(
             out.write(line + "\n")
         for step in diagnostic.related:
             out.write(
-                f"  = note: {diagnostic.path}:{step.start.line}:{step.start.display_column}: {step.message}\n"
+                f"  = note: {step.path or diagnostic.path}:{step.start.line}:{step.start.display_column}: {step.message}\n"
             )
         if diagnostic.help:
             out.write(f"  = help: {diagnostic.help}\n")

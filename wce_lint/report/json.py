@@ -60,7 +60,7 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "related": [
             {
                 "message": step.message,
-                "filename": filename,
+                "filename": _filename(step.path) if step.path else filename,
                 "location": _location(step.start),
                 "end_location": _location(step.end),
             }

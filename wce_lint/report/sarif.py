@@ -132,7 +132,10 @@ def _result(diagnostic: Diagnostic, rule_index: int | None, fingerprint: str, ro
             {
                 "id": number,
                 "message": {"text": step.message},
-                "physicalLocation": {"artifactLocation": artifact, "region": _region(step.start, step.end)},
+                "physicalLocation": {
+                    "artifactLocation": _artifact_location(step.path, root) if step.path else artifact,
+                    "region": _region(step.start, step.end),
+                },
             }
             for number, step in enumerate(diagnostic.related)
         ]
