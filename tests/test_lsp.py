@@ -127,7 +127,7 @@ async def test_diagnose_fix_noqa_config_and_shutdown(client: LanguageClient, wor
     (registration,) = client.registered  # type: ignore[attr-defined]
     assert registration.method == types.WORKSPACE_DID_CHANGE_WATCHED_FILES
     globs = [watcher["globPattern"] for watcher in registration.register_options["watchers"]]
-    assert sorted(globs) == ["**/.wce-lint.toml", "**/pyproject.toml", "**/wce-lint.toml"]
+    assert sorted(globs) == ["**/*.py", "**/.wce-lint.toml", "**/pyproject.toml", "**/wce-lint.toml"]
     replace_text(client, uri, MISUSE, 5)
     await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])
     pyproject = workspace / "pyproject.toml"
@@ -289,3 +289,55 @@ async def test_a_10_mb_document_is_refused_cleanly_and_edits_on_it_still_work(
     )
     replace_text(client, uri, MISUSE, 3)
     await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"], timeout=120)
+
+
+MODELS = """\
+import tensorflow as tf
+
+
+def predict(x):
+    label = "😀"; return tf.nn.sigmoid(x)
+"""
+TRAIN = """\
+import tensorflow as tf
+
+from pkg.models import predict
+
+
+def loss_fn(x, y):
+    return tf.nn.sigmoid_cross_entropy_with_logits(labels=y, logits=predict(x))
+"""
+
+
+async def test_other_modules_of_the_project_are_followed_and_reread_when_saved(
+    client: LanguageClient, workspace: Path
+) -> None:
+    models = workspace / "pkg" / "models.py"
+    models.parent.mkdir()
+    (workspace / "pkg" / "__init__.py").write_text("", encoding="utf-8")
+    uri = (workspace / "pkg" / "train.py").as_uri()
+    open_document(client, uri, TRAIN)  # never saved
+    await wait_for_diagnostics(client, uri, lambda found: not found)  # pkg/models.py does not exist yet
+    # It is created: the watcher says so, and the import now leads somewhere.
+    models.write_text(MODELS, encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(models.as_uri(), types.FileChangeType.Created)])
+    )
+    (diagnostic,) = await wait_for_diagnostics(client, uri, lambda found: len(found) > 0)
+    assert diagnostic.code == "WCE101" and "(pkg/models.py:5)" in diagnostic.message
+    (elsewhere,) = [r for r in diagnostic.related_information or () if r.location.uri != uri]
+    line = MODELS.splitlines()[4]
+    start = line.index("tf.nn.sigmoid(x)")
+    assert elsewhere.location.uri == models.as_uri()
+    assert elsewhere.location.range == types.Range(  # UTF-16 columns of models.py's own line
+        types.Position(4, utf16_column(line, start)), types.Position(4, utf16_column(line, start + 16))
+    )
+    # models.py is edited and saved (in another editor): the open document's findings follow.
+    models.write_text(MODELS.replace("tf.nn.sigmoid(x)", "x * 2.0"), encoding="utf-8")
+    client.workspace_did_change_watched_files(
+        types.DidChangeWatchedFilesParams([types.FileEvent(models.as_uri(), types.FileChangeType.Changed)])
+    )
+    assert await wait_for_diagnostics(client, uri, lambda found: not found) == ()
+    models.write_text(MODELS, encoding="utf-8")
+    client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(models.as_uri())))
+    await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])

@@ -6,7 +6,8 @@ so a stale finding is never turned into an edit (the server checks the document 
 
 from __future__ import annotations
 
-from typing import Iterable
+from pathlib import Path
+from typing import Callable, Iterable
 
 from lsprotocol import types
 
@@ -27,14 +28,25 @@ def lsp_range(index: LineIndex, start: Position, end: Position) -> types.Range:
     return types.Range(types.Position(*first), types.Position(*last))
 
 
-def lsp_diagnostic(diagnostic: Diagnostic, index: LineIndex, uri: str, url: str | None) -> types.Diagnostic:
+def lsp_diagnostic(
+    diagnostic: Diagnostic, index: LineIndex, uri: str, url: str | None,
+    other_file: Callable[[str], LineIndex | None] = lambda path: None,
+) -> types.Diagnostic:
+    """``other_file(path)``: the lines of another module of the project that a trace step points into (None
+    when it cannot be read: its columns are then passed on as they are)."""
     message = diagnostic.message if not diagnostic.help else f"{diagnostic.message}\nhelp: {diagnostic.help}"
-    related = [
-        types.DiagnosticRelatedInformation(
-            types.Location(uri, lsp_range(index, step.start, step.end)), step.message
-        )
-        for step in diagnostic.related
-    ]
+    related = []
+    for step in diagnostic.related:
+        if step.path is None:
+            location = types.Location(uri, lsp_range(index, step.start, step.end))
+        else:
+            lines = other_file(step.path)
+            where = lsp_range(lines, step.start, step.end) if lines is not None else types.Range(
+                types.Position(max(step.start.line - 1, 0), step.start.column),
+                types.Position(max(step.end.line - 1, 0), step.end.column),
+            )
+            location = types.Location(Path(step.path).absolute().as_uri(), where)
+        related.append(types.DiagnosticRelatedInformation(location, step.message))
     return types.Diagnostic(
         range=lsp_range(index, diagnostic.start, diagnostic.end),
         message=message,

@@ -47,6 +47,9 @@ from wce_lint.lsp.workspace import WorkspaceSettings, is_config_file, is_exclude
 DEBOUNCE_SECONDS = 0.3
 PYTHON_SUFFIXES = (".py", ".pyi")
 CONFIG_GLOBS = ("**/pyproject.toml", "**/.wce-lint.toml", "**/wce-lint.toml")
+# The analysis reads the project's other modules from disk (summaries of their functions): a change to one
+# can change the findings in every open document.
+WATCHED_GLOBS = (*CONFIG_GLOBS, "**/*.py")
 _WATCHER_ID = "wce-lint-config-watcher"
 
 logger = logging.getLogger(__name__)
@@ -71,6 +74,7 @@ class WceLanguageServer(LanguageServer):
         self.linted: dict[str, Linted] = {}
         self._pending: dict[str, asyncio.Task[None]] = {}
         self._reported_config_errors: set[str] = set()
+        self.project_changed = False  # files changed on disk: the next analysis forgets the project's modules
 
     # -- documents ---------------------------------------------------------------------------------
     def open_document(self, uri: str) -> Any:
@@ -114,14 +118,17 @@ class WceLanguageServer(LanguageServer):
 
     async def lint(self, document: Any) -> Linted:
         version, text = document.version, document.source
-        index = LineIndex(text, self.workspace.position_encoding or UTF16)
+        encoding = self.workspace.position_encoding or UTF16
+        index = LineIndex(text, encoding)
         path = document_path(document)
         settings, error = self.settings.for_path(path)
         if error is not None:
             self.report_config_error(error)
         if is_excluded(settings, path):
             return Linted(version, text, index, [])
-        outcome: Outcome = await asyncio.to_thread(self.worker.run, Request(document_bytes(text), path, settings))
+        forget, self.project_changed = self.project_changed, False
+        request = Request(document_bytes(text), path, settings, forget_project=forget)
+        outcome: Outcome = await asyncio.to_thread(self.worker.run, request)
         for message in outcome.internal_errors:
             self.window_log_message(types.LogMessageParams(types.MessageType.Error, f"wce-lint: {message}"))
         if outcome.failure is not None:
@@ -132,7 +139,10 @@ class WceLanguageServer(LanguageServer):
         findings = []
         for diagnostic in outcome.diagnostics:
             rule = REGISTRY.get(diagnostic.code)
-            findings.append((diagnostic, lsp_diagnostic(diagnostic, index, document.uri, rule.url if rule else None)))
+            published = lsp_diagnostic(
+                diagnostic, index, document.uri, rule.url if rule else None, lambda p: other_file_lines(p, encoding)
+            )
+            findings.append((diagnostic, published))
         return Linted(version, text, index, findings)
 
     async def current(self, uri: str) -> Linted | None:
@@ -163,7 +173,22 @@ class WceLanguageServer(LanguageServer):
     def reload_config(self) -> None:
         self.settings.invalidate()
         self._reported_config_errors.clear()
+        self.files_changed()
+
+    def files_changed(self) -> None:
+        """Files changed on disk: what the analysis read of other modules is stale everywhere."""
+        self.project_changed = True
         self.lint_all()
+
+
+def other_file_lines(path: str, encoding: str) -> LineIndex | None:
+    """The lines of another module of the project, as the analysis read them (from disk)."""
+    from wce_lint.source import UnreadableSource, decode
+
+    try:
+        return LineIndex(decode(Path(path).read_bytes()).text, encoding)
+    except (OSError, UnreadableSource):
+        return None
 
 
 def document_path(document: Any) -> str:
@@ -239,7 +264,7 @@ async def on_initialized(server: WceLanguageServer, params: types.InitializedPar
         id=_WATCHER_ID,
         method=types.WORKSPACE_DID_CHANGE_WATCHED_FILES,
         register_options=types.DidChangeWatchedFilesRegistrationOptions(
-            watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in CONFIG_GLOBS]
+            watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
         ),
     )
     await guarded(
@@ -264,7 +289,8 @@ async def did_save(server: WceLanguageServer, params: types.DidSaveTextDocumentP
     if uri.startswith("file:") and is_config_file(to_fs_path(uri) or ""):
         server.reload_config()
     else:
-        server.schedule(uri, 0)
+        # The saved module may be imported by the other open documents: they are linted again too.
+        server.files_changed()
 
 
 @_feature(types.TEXT_DOCUMENT_DID_CLOSE)
@@ -279,8 +305,11 @@ async def did_close(server: WceLanguageServer, params: types.DidCloseTextDocumen
 
 @_feature(types.WORKSPACE_DID_CHANGE_WATCHED_FILES)
 async def did_change_watched_files(server: WceLanguageServer, params: types.DidChangeWatchedFilesParams) -> None:
-    if any(is_config_file(to_fs_path(change.uri) or change.uri) for change in params.changes):
+    paths = [to_fs_path(change.uri) or change.uri for change in params.changes]
+    if any(is_config_file(path) for path in paths):
         server.reload_config()
+    elif any(path.endswith(PYTHON_SUFFIXES) for path in paths):
+        server.files_changed()
 
 
 @_feature(

@@ -37,6 +37,9 @@ class Request(NamedTuple):
     settings: Settings
     fix: bool = False  # True: apply the fixes (``fix_source``) and return the fixed bytes too
     unsafe: bool = False
+    # Files of the project changed on disk since the last request: forget the other modules the analysis
+    # read (their summaries), so that they are read again.
+    forget_project: bool = False
 
 
 class Outcome(NamedTuple):
@@ -48,6 +51,10 @@ class Outcome(NamedTuple):
 
 def handle(request: Request) -> Outcome:
     """What the child does with one request (also callable in-process)."""
+    if request.forget_project:
+        from wce_lint.analysis import project
+
+        project.reset()
     if request.fix:
         from wce_lint.fixes import fix_source
 
