@@ -341,3 +341,42 @@ async def test_other_modules_of_the_project_are_followed_and_reread_when_saved(
     models.write_text(MODELS, encoding="utf-8")
     client.text_document_did_save(types.DidSaveTextDocumentParams(types.TextDocumentIdentifier(models.as_uri())))
     await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])
+
+
+BROKEN = 'import tensorflow as tf\nloss = tf.nn.softmax_cross_entropy_with_logits\ns = "😀😀" + )\n'
+
+
+async def test_unparseable_text_is_a_wce000_at_the_error(client: LanguageClient, workspace: Path) -> None:
+    uri = (workspace / "train.py").as_uri()
+    open_document(client, uri, BROKEN)
+    (diagnostic,) = await wait_for_diagnostics(client, uri, lambda found: len(found) > 0)
+    assert diagnostic.code == "WCE000" and diagnostic.message == "syntax error: unmatched ')'"
+    column = utf16_column(BROKEN.splitlines()[2], BROKEN.splitlines()[2].index(")"))
+    assert column == 13  # two emoji: two UTF-16 units each
+    assert diagnostic.range == types.Range(types.Position(2, column), types.Position(2, column))
+    actions = await code_actions_at(client, uri, diagnostic)
+    assert actions == []  # no fix, and a noqa would not silence a syntax error
+    hover = await client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), diagnostic.range.start)
+    )
+    assert hover is not None and hover.contents.value.startswith("# syntax-error (WCE000)")  # type: ignore[union-attr]
+
+
+async def test_a_client_that_counts_code_points_gets_code_point_columns(bare_client: LanguageClient, workspace: Path) -> None:
+    response = await bare_client.initialize_session(
+        types.InitializeParams(
+            capabilities=types.ClientCapabilities(
+                general=types.GeneralClientCapabilities(position_encodings=[types.PositionEncodingKind.Utf32])
+            ),
+            root_uri=workspace.as_uri(),
+        )
+    )
+    assert response.capabilities.position_encoding == types.PositionEncodingKind.Utf32
+    uri = (workspace / "train.py").as_uri()
+    open_document(bare_client, uri, MISUSE)
+    (diagnostic,) = await wait_for_diagnostics(bare_client, uri, lambda found: len(found) > 0)
+    start = MISUSE.splitlines()[MISUSE_LINE].index(PROBABILITIES)
+    assert diagnostic.range == types.Range(
+        types.Position(MISUSE_LINE, start), types.Position(MISUSE_LINE, start + len(PROBABILITIES))
+    )
+    await bare_client.shutdown_session()
