@@ -94,3 +94,15 @@ def test_a_changed_helper_invalidates_the_cached_result_of_its_caller(tmp_path: 
         "return F.binary_cross_entropy(scores, targets)\n", 1))
     after = lint_paths([train], settings, jobs=1, use_cache=True).diagnostics
     assert not any(d.start.line == 28 for d in after)
+
+
+def test_only_the_evaluator_follows_definitions() -> None:
+    """Every analysis asks ``provenance.bindings`` what a name is bound to; rules ask the analyses."""
+    package = Path(__file__).resolve().parent.parent / "wce_lint"
+    callers = sorted(
+        str(path.relative_to(package)) for path in package.rglob("*.py")
+        if "reaching_definitions(" in path.read_text(encoding="utf-8") and path.name != "dataflow.py"
+    )
+    assert callers == ["analysis/provenance.py"]
+    for rule in (package / "rules").glob("*.py"):
+        assert "bindings(" not in rule.read_text(encoding="utf-8"), rule.name

@@ -71,9 +71,9 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
 
 def _is_this_class(module: ModuleContext, call: cst.Call, owner: ClassInfo, at: StatementInfo) -> bool:
     """The name called is bound to the module-level class (not rebound to something else in between)."""
-    from wce_lint.analysis.dataflow import reaching_definitions
+    from wce_lint.analysis.provenance import bindings
 
-    definitions = reaching_definitions(module, call.func.value, at)  # type: ignore[attr-defined]
+    definitions = bindings(module, call.func.value, at)  # type: ignore[attr-defined]
     return definitions is None or not definitions or all(d.target is owner.node for d in definitions)
 
 

@@ -20,7 +20,7 @@ from typing import Sequence
 
 import libcst as cst
 
-from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.provenance import (
     ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, callee_of,
@@ -331,7 +331,7 @@ def _guard(found: _Found | None, guard: Guard) -> _Found | None:
 
 def _through_assignments(module: ModuleContext, node: cst.Name, at: StatementInfo, depth: int) -> _Found | None:
     """``p = p + eps`` and other steps the provenance does not follow: every reaching definition must agree."""
-    definitions = reaching_definitions(module, node.value, at)
+    definitions = bindings(module, node.value, at)
     if not definitions:
         return None
     founds = []
@@ -383,7 +383,7 @@ def is_epsilon(module: ModuleContext, node: cst.BaseExpression, at: StatementInf
             return bound is not None and is_epsilon(module, bound[0], bound[1], depth + 1)
         return False
     if isinstance(node, cst.Name):
-        definitions = reaching_definitions(module, node.value, at)
+        definitions = bindings(module, node.value, at)
         if not definitions or len(definitions) != 1:
             return False
         target = definitions[0].target

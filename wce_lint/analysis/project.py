@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 ROOT_MARKERS = ("pyproject.toml", "setup.py", "setup.cfg", ".git")
 # Modules larger than this are not parsed for their summaries (the performance budget of one import).
 MAX_IMPORTED_BYTES = 2_000_000
+MAX_MODULE_DEPTH = 32  # dotted parts of a module name worth looking up on disk
 
 Symbol = Union["FunctionInfo", "ClassInfo"]
 
@@ -53,13 +54,16 @@ class ProjectIndex:
 
     def _module_file(self, dotted: str) -> Path | None:
         parts = dotted.split(".")
-        if not all(part.isidentifier() for part in parts):
-            return None
+        if len(parts) > MAX_MODULE_DEPTH or not all(part.isidentifier() for part in parts):
+            return None  # `import a.a.a…` 20,000 levels deep names no file of any project
         for base in self._source_roots:
             candidate = base.joinpath(*parts)
             for file in (candidate.with_suffix(".py"), candidate / "__init__.py"):
-                if file.is_file():
-                    return file
+                try:
+                    if file.is_file():
+                        return file
+                except OSError:  # a name too long for the file system, a loop of links …
+                    return None
         return None
 
     def dotted_name(self, file: Path) -> str | None:

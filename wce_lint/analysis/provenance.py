@@ -19,7 +19,7 @@ import libcst as cst
 
 from wce_lint.analysis.apis import LossAPI, loss_api
 from wce_lint.analysis.dataflow import reaching_definitions
-from wce_lint.analysis.module import ClassInfo, FunctionInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.module import ClassInfo, Definition, FunctionInfo, ModuleContext, StatementInfo
 from wce_lint.rule import TraceStep
 
 ACTIVATION = "activation"  # sigmoid / softmax / log_softmax / log_sigmoid output
@@ -112,6 +112,39 @@ class Origin:
         return replace(self, trace=(TraceStep(message, node), *self.trace))
 
 
+def bindings(module: ModuleContext, name: str, at: StatementInfo) -> list[Definition] | None:
+    """The bindings of ``name`` that may reach statement ``at`` — the one place every analysis asks (it is
+    the only caller of ``dataflow.reaching_definitions``). Unpacking a literal tuple (``a, b = 0.5, -1.0``)
+    binds each name to its element, so every follower sees it; other unpacking keeps ``value`` None (only
+    ``origin_of`` follows it). None when the set is open (unknown)."""
+    key = ("bindings", name, at.order, id(at.scope))
+    cached = module.cache.get(key, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    found = reaching_definitions(module, name, at)
+    if found:
+        found = [_with_literal_element(d) for d in found]
+    module.cache[key] = found
+    return found
+
+
+_MISSING = object()
+
+
+def _with_literal_element(definition: Definition) -> Definition:
+    if definition.value is not None or definition.unpacked is None:
+        return definition
+    value, path = definition.unpacked
+    for index in path:
+        if not isinstance(value, (cst.Tuple, cst.List)) or any(
+                isinstance(e, cst.StarredElement) for e in value.elements):
+            return definition
+        if not -len(value.elements) <= index < len(value.elements):
+            return definition
+        value = value.elements[index].value
+    return replace(definition, value=value)
+
+
 def origin_of(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo | None,
               depth: int = 0) -> Origin | None:
     """What produced ``node`` as read at statement ``at``; None when unknown."""
@@ -161,7 +194,7 @@ class _Tracer:
 
     # -- names and attributes ----------------------------------------------------------------
     def name(self, node: cst.Name) -> Origin | None:
-        definitions = reaching_definitions(self.module, node.value, self.at)
+        definitions = bindings(self.module, node.value, self.at)
         if not definitions:
             return None
         origins = []
@@ -327,7 +360,7 @@ class _Tracer:
 
     def _local_function(self, name: str) -> FunctionInfo | None:
         """The function a plain name calls, when every binding reaching the call is that one ``def``."""
-        definitions = reaching_definitions(self.module, name, self.at)
+        definitions = bindings(self.module, name, self.at)
         if not definitions or len(definitions) != 1 or not isinstance(definitions[0].target, cst.FunctionDef):
             return None
         return self.module.functions.get(id(definitions[0].target))
