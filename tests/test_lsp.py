@@ -380,3 +380,16 @@ async def test_a_client_that_counts_code_points_gets_code_point_columns(bare_cli
         types.Position(MISUSE_LINE, start), types.Position(MISUSE_LINE, start + len(PROBABILITIES))
     )
     await bare_client.shutdown_session()
+
+
+async def test_a_buffer_never_saved_follows_the_workspace_config(client: LanguageClient, workspace: Path) -> None:
+    (workspace / "pyproject.toml").write_text(
+        PYPROJECT + '[tool.wce-lint.per-file-ignores]\n"Untitled-2" = ["WCE101"]\n', encoding="utf-8"
+    )
+    client.workspace_did_change_watched_files(types.DidChangeWatchedFilesParams(
+        [types.FileEvent((workspace / "pyproject.toml").as_uri(), types.FileChangeType.Changed)]))
+    first, second = "untitled:Untitled-1", "untitled:Untitled-2"
+    open_document(client, first, MISUSE)
+    open_document(client, second, MISUSE)
+    await wait_for_diagnostics(client, first, lambda found: codes(found) == ["WCE101"])
+    await wait_for_diagnostics(client, second, lambda found: not found)  # per-file ignores of the workspace

@@ -120,7 +120,7 @@ class WceLanguageServer(LanguageServer):
         version, text = document.version, document.source
         encoding = self.workspace.position_encoding or UTF16
         index = LineIndex(text, encoding)
-        path = document_path(document)
+        path = document_path(document, self.settings.fallback_root)
         settings, error = self.settings.for_path(path)
         if error is not None:
             self.report_config_error(error)
@@ -191,10 +191,14 @@ def other_file_lines(path: str, encoding: str) -> LineIndex | None:
         return None
 
 
-def document_path(document: Any) -> str:
-    """The file's real path (per-file ignores, project discovery); a name for an unsaved buffer."""
+def document_path(document: Any, workspace_root: Path | None = None) -> str:
+    """The file's real path (per-file ignores, project discovery). A buffer never saved (``untitled:``)
+    is taken as a file of that name at the workspace root, so the workspace's configuration applies."""
     path = to_fs_path(document.uri) if document.uri.startswith("file:") else None
-    return os.path.abspath(path) if path else str(document.path or document.uri)
+    if path:
+        return os.path.abspath(path)
+    name = os.path.basename(str(document.path or "")) or "untitled.py"
+    return os.path.abspath(os.path.join(workspace_root or os.getcwd(), name))
 
 
 def document_bytes(text: str) -> bytes:
@@ -347,7 +351,7 @@ async def _fix_all(server: WceLanguageServer, uri: str, linted: Linted, versione
     document = server.open_document(uri)
     if document is None:
         return None
-    path = document_path(document)
+    path = document_path(document, server.settings.fallback_root)
     settings, _ = server.settings.for_path(path)
     data = document_bytes(linted.text)
     outcome = await asyncio.to_thread(server.worker.run, Request(data, path, settings, fix=True))
