@@ -393,3 +393,25 @@ async def test_a_buffer_never_saved_follows_the_workspace_config(client: Languag
     open_document(client, second, MISUSE)
     await wait_for_diagnostics(client, first, lambda found: codes(found) == ["WCE101"])
     await wait_for_diagnostics(client, second, lambda found: not found)  # per-file ignores of the workspace
+
+
+async def test_an_analysis_that_never_ends_is_a_wce000_and_the_server_goes_on(
+    bare_client: LanguageClient, workspace: Path
+) -> None:
+    # No analysis finishes in 10 ms (the analysis process alone takes longer to start): every one is
+    # abandoned, its process killed and replaced, as for a text that hangs the parser.
+    accept_registrations(bare_client)
+    await initialize(bare_client, workspace, {"analysisTimeout": 0.01})
+    for number in range(2):
+        uri = (workspace / f"train{number}.py").as_uri()
+        open_document(bare_client, uri, MISUSE)
+        (diagnostic,) = await wait_for_diagnostics(bare_client, uri, lambda found: len(found) > 0)
+        assert diagnostic.code == "WCE000"
+        assert diagnostic.message == "analysis did not finish within 0.01 s; file skipped"
+        assert diagnostic.range == types.Range(types.Position(0, 0), types.Position(0, 0))
+    hover = await bare_client.text_document_hover_async(
+        types.HoverParams(types.TextDocumentIdentifier(uri), types.Position(0, 0))
+    )
+    assert hover is not None
+    await bare_client.shutdown_session()
+    assert bare_client._server is not None and bare_client._server.returncode == 0

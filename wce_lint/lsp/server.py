@@ -253,9 +253,16 @@ def _feature(method: str, options: Any = None) -> Callable[[Callable[..., Any]],
 def on_initialize(server: WceLanguageServer, params: types.InitializeParams) -> None:
     root = server.workspace.root_path
     server.settings.fallback_root = Path(root) if root else None
+    # Initialization options (all optional): {"debounce": seconds after the last change before linting,
+    # "analysisTimeout": seconds after which one analysis is abandoned and its process replaced}.
     options = params.initialization_options
-    if isinstance(options, dict) and isinstance(options.get("debounce"), (int, float)):
-        server.debounce = max(0.0, float(options["debounce"]))
+    if not isinstance(options, dict):
+        return
+    debounce, timeout = options.get("debounce"), options.get("analysisTimeout")
+    if isinstance(debounce, (int, float)) and not isinstance(debounce, bool) and 0 <= debounce <= 60:
+        server.debounce = float(debounce)
+    if isinstance(timeout, (int, float)) and not isinstance(timeout, bool) and timeout > 0:
+        server.worker.timeout = float(timeout)
 
 
 @_feature(types.INITIALIZED)
