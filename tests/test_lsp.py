@@ -170,6 +170,9 @@ async def test_changes_are_debounced_and_linted_as_typed(client: LanguageClient,
     replace_text(client, uri, MISUSE, 8)
     params = await asyncio.wait_for(published, 60)
     assert params.version == 8 and codes(params.diagnostics) == ["WCE101"]
+    # Closing the document clears its diagnostics in the editor.
+    client.text_document_did_close(types.DidCloseTextDocumentParams(types.TextDocumentIdentifier(uri)))
+    assert await wait_for_diagnostics(client, uri, lambda found: not found) == ()
 
 
 async def test_fix_all_applies_the_safe_fixes_only(client: LanguageClient, workspace: Path) -> None:

@@ -278,10 +278,13 @@ async def on_initialized(server: WceLanguageServer, params: types.InitializedPar
             watchers=[types.FileSystemWatcher(glob_pattern=glob) for glob in WATCHED_GLOBS]
         ),
     )
-    await guarded(
-        server, "registering the config file watcher",
-        server.client_register_capability_async(types.RegistrationParams([registration])),
-    )
+    try:
+        await server.client_register_capability_async(types.RegistrationParams([registration]))
+    except Exception as error:  # the client said no after all: saves in the editor still reload
+        server.window_log_message(types.LogMessageParams(
+            types.MessageType.Warning,
+            f"wce-lint: no file watcher ({error}); configuration changes are picked up when saved in the editor",
+        ))
 
 
 @_feature(types.TEXT_DOCUMENT_DID_OPEN)
