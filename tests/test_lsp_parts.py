@@ -156,7 +156,7 @@ def test_server_without_the_lsp_extra_says_how_to_install_it(tmp_path: Path) -> 
     no_traceback(result)
     assert result.returncode == 2
     assert result.stderr == (
-        "wce-lint: error: `wce-lint server` needs pygls: install them with pip install 'wce-lint[lsp]'\n"
+        "wce-lint: error: `wce-lint server` needs pygls (not installed); install it with: pip install 'wce-lint[lsp]'\n"
     )
 
 
@@ -165,3 +165,18 @@ def test_server_help(tmp_path: Path) -> None:
                             capture_output=True, text=True, timeout=TIMEOUT)
     assert result.returncode == 0, result.stderr
     assert "Run the language server on stdin/stdout" in result.stdout
+
+
+def test_readme_editor_setup_starts_this_server() -> None:
+    import json
+    import re
+
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## Editors (language server)"):]
+    section = section[: section.index("\n## ", 1)]
+    (vscode,) = [json.loads(block) for block in re.findall(r"```json\n(.*?)```", section, re.DOTALL)]
+    assert [vscode["glspc.server.command"], *vscode["glspc.server.commandArguments"]] == ["wce-lint", "server"]
+    assert vscode["glspc.server.languageId"] == ["python"]
+    (neovim,) = re.findall(r"```lua\n(.*?)```", section, re.DOTALL)
+    assert 'cmd = { "wce-lint", "server" }' in neovim and 'pattern = "python"' in neovim
+    assert "notebooks" in section.lower()  # what is not supported is said

@@ -123,7 +123,8 @@ def main() -> None:
     name=_CHECK,
     cls=_CheckCommand,
     hidden=True,
-    epilog="Rules: `wce-lint rule --all` lists them, `wce-lint rule CODE` explains one.",
+    epilog="Rules: `wce-lint rule --all` lists them, `wce-lint rule CODE` explains one. "
+    "Editors: `wce-lint server` is a language server (the `lsp` extra).",
 )
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @_selector_option(
@@ -544,7 +545,8 @@ def server_command() -> int:
     # server's business (a broken pygls install still shows its own error there).
     missing = [name for name in ("pygls", "lsprotocol") if _find_spec(importlib.util, name) is None]
     if missing:
-        raise Failure(f"`wce-lint server` needs {' and '.join(missing)}: install them with {LSP_INSTALL_HINT}")
+        what = " and ".join(missing) + (" (not installed); install it" if len(missing) == 1 else " (not installed); install them")
+        raise Failure(f"`wce-lint server` needs {what} with: {LSP_INSTALL_HINT}")
     from wce_lint.lsp.server import serve
 
     serve()
