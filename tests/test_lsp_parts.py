@@ -141,6 +141,29 @@ def test_an_analysis_that_hangs_is_abandoned_and_the_next_one_runs(tmp_path: Pat
         worker.stop()
 
 
+def test_stop_ends_an_analysis_in_progress_at_once(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    line = f"    loss = {MISUSE_CALL}\n"
+    text = "import tensorflow as tf\n\n\ndef f(x, y):\n" + line * (4_000_000 // len(line))  # seconds to analyse
+    worker = Worker()
+    assert worker.run(_request(tmp_path)).failure is None  # started and warm
+    outcomes = []
+    thread = threading.Thread(target=lambda: outcomes.append(
+        worker.run(Request(text.encode(), str(tmp_path / "big.py"), Settings(root=tmp_path)))))
+    thread.start()
+    time.sleep(0.5)
+    started = time.monotonic()
+    worker.stop()
+    thread.join(30)
+    assert time.monotonic() - started < 10 and not thread.is_alive()
+    (outcome,) = outcomes
+    assert outcome.failure is not None and outcome.diagnostics == []
+    assert worker.pid is None
+    assert worker.run(_request(tmp_path)).failure == "the language server is shutting down; file skipped"
+
+
 # -- the command -----------------------------------------------------------------------------------
 def test_server_without_the_lsp_extra_says_how_to_install_it(tmp_path: Path) -> None:
     # sys.modules[name] = None makes `import name` fail, as in an environment without the extra.

@@ -100,6 +100,7 @@ class Worker:
         self._connection: Connection | None = None
         self._lock = threading.Lock()
         self._last_exit_code: int | None = None
+        self._stopped = False
 
     @property
     def pid(self) -> int | None:
@@ -118,6 +119,8 @@ class Worker:
             return outcome
 
     def _run_once(self, request: Request) -> Outcome | None:
+        if self._stopped:
+            return _failed("the language server is shutting down; file skipped")
         connection = self._ensure_started()
         try:
             connection.send(request)
@@ -131,6 +134,12 @@ class Worker:
             return None
 
     def stop(self) -> None:
+        """End the child now, even in the middle of an analysis (``shutdown`` must not wait for one); a
+        ``run`` after this answers with a failure instead of starting another child."""
+        self._stopped = True
+        process = self._process
+        if process is not None and process.is_alive():
+            process.kill()  # a run in progress sees the pipe close and returns
         with self._lock:
             self._discard()
 
