@@ -68,7 +68,8 @@ class Runner:
         empty = inputs[match.group(1)] == ""
         return empty if match.group(2) == "==" else not empty
 
-    def run(self, given: dict[str, str], steps: list[dict[str, Any]]) -> list[subprocess.CompletedProcess[str]]:
+    def run(self, given: dict[str, str], steps: list[dict[str, Any]],
+            environment: dict[str, str] | None = None) -> list[subprocess.CompletedProcess[str]]:
         spec = action()
         inputs = {name: str(item.get("default", "")) for name, item in spec["inputs"].items()}
         unknown = set(given) - set(inputs)
@@ -90,13 +91,15 @@ class Runner:
                 ["bash", "--noprofile", "--norc", "-eo", "pipefail", str(script)],
                 cwd=self.workspace,
                 env={
-                    **os.environ,
+                    # not PYTHONPATH: the installed wce-lint must be the one that runs, not this checkout
+                    **{key: value for key, value in os.environ.items() if key != "PYTHONPATH"},
                     # setup-python's interpreter first on PATH, as in a job that uses it
                     "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                     "GITHUB_ACTION_PATH": str(self.action_path),
                     "GITHUB_WORKSPACE": str(self.workspace),
                     "GITHUB_OUTPUT": str(output),
                     "RUNNER_TEMP": str(self.temp),
+                    **(environment or {}),
                     **env,
                 },
                 capture_output=True,
@@ -112,13 +115,17 @@ class Runner:
         return results
 
 
+def copy_of_this_tree(target: Path) -> Path:
+    shutil.copytree(ROOT, target, ignore=shutil.ignore_patterns(
+        ".git", ".venv", "__pycache__", "*.egg-info", "build", ".wce_lint_cache", ".pytest_cache", ".hypothesis"))
+    return target
+
+
 @pytest.fixture(scope="module")
 def installed(tmp_path_factory: pytest.TempPathFactory) -> Runner:
     """The install step, run once: the action's checkout is a copy of this working tree."""
     base = tmp_path_factory.mktemp("action")
-    action_path = base / "wce-lint"
-    shutil.copytree(ROOT, action_path, ignore=shutil.ignore_patterns(
-        ".git", ".venv", "__pycache__", "*.egg-info", "build", ".wce_lint_cache", ".pytest_cache", ".hypothesis"))
+    action_path = copy_of_this_tree(base / "wce-lint")
     temp = base / "runner-temp"
     temp.mkdir()
     workspace = base / "workspace"
@@ -214,3 +221,31 @@ def test_docs_show_the_action_with_its_real_inputs() -> None:
     # Every input is documented in the table, with its name as the first cell.
     table = {line.split("|")[1].strip().strip("`") for line in doc.splitlines() if line.startswith("| `")}
     assert set(inputs) <= table
+
+
+@pytest.mark.slow
+def test_version_installs_that_ref_of_the_actions_repository(tmp_path: Path) -> None:
+    """`version: v9.9.9` installs the tag from the action's repository: here a local git repository served
+    as the "server" (`git+file://`), whose tag carries a version number the working tree does not have."""
+    from tests.test_precommit import git
+
+    server = tmp_path / "server"
+    repository = copy_of_this_tree(server / "someone" / "wce-lint")
+    init = repository / "wce_lint" / "__init__.py"
+    init.write_text(init.read_text(encoding="utf-8").replace('"0.1.0"', '"9.9.9"'), encoding="utf-8")
+    git(repository, "init", "-q")
+    git(repository, "add", "-A")
+    git(repository, "commit", "-q", "-m", "release")
+    git(repository, "tag", "v9.9.9")
+    init.write_text(init.read_text(encoding="utf-8").replace('"9.9.9"', '"10.0.0.dev0"'), encoding="utf-8")
+    git(repository, "commit", "-q", "-am", "after the release")
+    temp, workspace = tmp_path / "runner-temp", tmp_path / "workspace"
+    temp.mkdir()
+    workspace.mkdir()
+    runner = Runner(copy_of_this_tree(tmp_path / "action"), temp, workspace)
+    (install,) = [step for step in action()["runs"]["steps"] if step.get("id") == "install"]
+    (result,) = runner.run({"version": "v9.9.9"}, [install], {
+        # a host part, as https://github.com has (older pip refuses `git+file:///…` in a `name @ url`)
+        "GITHUB_SERVER_URL": f"file://localhost{server}", "GITHUB_ACTION_REPOSITORY": "someone/wce-lint"})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert result.stdout.strip().endswith("wce-lint 9.9.9"), result.stdout
