@@ -31,19 +31,6 @@ class LineIndex:
         column = min(max(column, 0), len(text))
         return index, units(text[:column], self.encoding)
 
-    def from_client(self, line: int, character: int) -> tuple[int, int]:
-        """The client's (0-based line, column in its unit) as the engine's (1-based line, code-point column)."""
-        index = min(max(line, 0), len(self.lines) - 1)
-        text = self.lines[index]
-        if self.encoding == UTF32:
-            return index + 1, min(max(character, 0), len(text))
-        counted = 0
-        for position, char in enumerate(text):
-            if counted >= character:
-                return index + 1, position
-            counted += units(char, self.encoding)
-        return index + 1, len(text)
-
 
 def units(text: str, encoding: str) -> int:
     """The length of ``text`` in the client's unit (lone surrogates, which JSON can carry, count as one)."""
