@@ -193,6 +193,10 @@ async def test_fix_all_applies_the_safe_fixes_only(client: LanguageClient, works
     fixed = apply_edits(text, edits_of(fix_all, uri))
     # WCE501's fix is safe; WCE101's (dropping the activation) is not, so it stays.
     assert fixed == MISUSE + "\n\ndef log_probabilities(z):\n    return tf.math.log_sigmoid(z)\n"
+    # Asked without a kind (a cursor on a finding), only that finding's quick fixes come: no fix-all pass.
+    (wce501,) = [d for d in client.diagnostics[uri] if d.code == "WCE501"]
+    titles = [action.title for action in await code_actions_at(client, uri, wce501)]
+    assert titles == ["Fix WCE501: Replace with `tf.math.log_sigmoid(z)` (safe)", "Add `# noqa: WCE501`"], titles
     replace_text(client, uri, fixed, 2)
     await wait_for_diagnostics(client, uri, lambda found: codes(found) == ["WCE101"])
 

@@ -346,7 +346,9 @@ async def _code_actions(server: WceLanguageServer, params: types.CodeActionParam
                        for kind in only):
         in_range = [pair for pair in linted.findings if overlaps(pair[1].range, params.range)]
         actions += code_actions(in_range, linted.text, linted.index, uri, linted.version, versioned)
-    wants_fix_all = not only or any(FIX_ALL_KIND.startswith(kind) for kind in only)
+    # Only when asked for by kind (the editor's "Fix all" / source-action menu, or on save): applying every
+    # fix means a full analysis pass or more, too much for each move of the cursor.
+    wants_fix_all = bool(only) and any(FIX_ALL_KIND.startswith(kind) for kind in only)
     if wants_fix_all and any(d.fix is not None and d.fix.applicability == Applicability.SAFE for d, _ in linted.findings):
         fix_all = await _fix_all(server, uri, linted, versioned)
         if fix_all is not None:
