@@ -32,6 +32,12 @@ NOT_AT_IMPORT = (
     "json",
     "hashlib",
     "dataclasses",
+    # the language server (`wce-lint server`, the optional `lsp` extra) loads these only when asked
+    "wce_lint.lsp",
+    "wce_lint.lsp.server",
+    "pygls",
+    "lsprotocol",
+    "asyncio",
 )
 # Standard modules click itself imports today (click.types needs uuid, datetime): they may be in
 # sys.modules, but not because of wce-lint.

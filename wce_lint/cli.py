@@ -1,8 +1,9 @@
 """The ``wce-lint`` command: parse options, load the config, call the engine, hand findings to a reporter.
 
-Two commands share the program name, as in ruff: ``wce-lint rule CODE|NAME`` / ``wce-lint rule --all``
-documents the rules, and anything else (``wce-lint [OPTIONS] [PATHS]...``) is a check run. A path literally
-named ``rule`` is checked with ``wce-lint ./rule``.
+Commands share the program name, as in ruff: ``wce-lint rule CODE|NAME`` / ``wce-lint rule --all``
+documents the rules, ``wce-lint server`` runs the language server (the ``lsp`` extra), and anything else
+(``wce-lint [OPTIONS] [PATHS]...``) is a check run. A path literally named ``rule`` or ``server`` is checked
+with ``wce-lint ./rule``.
 
 Streams: findings (and, for ``full``/``concise``, the summary line and the ``--statistics`` table) go to
 stdout, as in ruff; machine-readable formats (``json`` …) own stdout alone. Warnings about skipped paths and
@@ -57,15 +58,18 @@ def _warning(message: str) -> None:
     click.echo(f"{PROG}: warning: {message}", err=True)
 
 
-class _CheckOrRule(click.Group):
-    """``rule`` as the first argument selects the rule command; anything else is a check run.
+_SUBCOMMANDS = ("rule", "server")
 
-    Only the exact word ``rule`` dispatches, so every other first argument (a path, an option) keeps its
+
+class _CheckOrRule(click.Group):
+    """``rule`` or ``server`` as the first argument selects that command; anything else is a check run.
+
+    Only those exact words dispatch, so every other first argument (a path, an option) keeps its
     meaning. Errors are reported on one line and mapped to exit code 2, never as a traceback.
     """
 
     def parse_args(self, ctx: click.Context, args: list[str]) -> list[str]:
-        if not args or args[0] != "rule":
+        if not args or args[0] not in _SUBCOMMANDS:
             args = [_CHECK, *args]
         return super().parse_args(ctx, args)
 
@@ -119,7 +123,8 @@ def main() -> None:
     name=_CHECK,
     cls=_CheckCommand,
     hidden=True,
-    epilog="Rules: `wce-lint rule --all` lists them, `wce-lint rule CODE` explains one.",
+    epilog="Rules: `wce-lint rule --all` lists them, `wce-lint rule CODE` explains one. "
+    "Editors: `wce-lint server` is a language server (the `lsp` extra).",
 )
 @click.argument("paths", nargs=-1, metavar="[PATHS]...")
 @_selector_option(
@@ -481,7 +486,7 @@ def rule_command(selector: str | None, all_rules: bool, output_format: str) -> i
         json.dump(_rule_json(rule), out, indent=2)
         out.write("\n")
     else:
-        out.write(_rule_text(rule))
+        out.write(rule_text(rule))
     return EXIT_OK
 
 
@@ -501,7 +506,8 @@ def _unknown_rule(selector: str) -> str:
     return f"{json.dumps(selector)} selects {', '.join(codes)}: give one code or name, or use `wce-lint rule --all`"
 
 
-def _rule_text(rule: Any) -> str:
+def rule_text(rule: Any) -> str:
+    """``wce-lint rule CODE``'s text (Markdown), also the language server's hover."""
     lines = [f"# {rule.name} ({rule.code})", "", rule.summary, ""]
     if rule.preview:
         lines += ["This rule is in preview: it runs only with `--preview` (or `preview = true`).", ""]
@@ -523,3 +529,32 @@ def _rule_json(rule: Any) -> dict[str, Any]:
         "url": rule.url,
         "explanation": rule.doc.strip(),
     }
+
+
+# -- wce-lint server -------------------------------------------------------------------------------
+LSP_INSTALL_HINT = "pip install 'wce-lint[lsp]'"
+
+
+@main.command(name="server")
+@click.help_option("-h", "--help")
+def server_command() -> int:
+    """Run the language server on stdin/stdout, for editors (needs the `lsp` extra)."""
+    import importlib.util
+
+    # find_spec, not import: a missing extra must be a one-line answer, and the import of pygls is the
+    # server's business (a broken pygls install still shows its own error there).
+    missing = [name for name in ("pygls", "lsprotocol") if _find_spec(importlib.util, name) is None]
+    if missing:
+        what = " and ".join(missing) + (" (not installed); install it" if len(missing) == 1 else " (not installed); install them")
+        raise Failure(f"`wce-lint server` needs {what} with: {LSP_INSTALL_HINT}")
+    from wce_lint.lsp.server import serve
+
+    serve()
+    return EXIT_OK
+
+
+def _find_spec(util: Any, name: str) -> Any:
+    try:
+        return util.find_spec(name)
+    except (ImportError, ValueError):  # sys.modules[name] is None, or a half-removed package
+        return None
