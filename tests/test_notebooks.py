@@ -156,6 +156,26 @@ def test_a_fix_line_count_change_keeps_the_list_layout(tmp_path: Path) -> None:
     nbformat.validate(nbformat.reads(after, as_version=4))
 
 
+def test_a_fix_in_an_indented_cell_lands_at_the_cells_own_columns(tmp_path: Path) -> None:
+    """IPython runs a cell whose lines share an indentation dedented; the module holds it dedented, and
+    positions and fix edits go back to the cell's columns (+4 here)."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_code_cell("from tensorflow import keras\nhead = keras.Sequential([keras.layers.Dense(3)])"),
+        nbformat.v4.new_code_cell("    head.compile(loss=keras.losses.BinaryCrossentropy())\n    head.summary()"),
+    ]
+    path = tmp_path / "indented.ipynb"
+    nbformat.write(notebook, path)
+    before = path.read_text(encoding="utf-8")
+    linted = lint_source(before.encode(), str(path), Settings(root=tmp_path))
+    column = "    head.compile(loss=keras.losses.BinaryCrossentropy())".index("keras.losses") + 1
+    assert [(d.code, d.start.cell, d.start.line, d.start.display_column) for d in linted.diagnostics] == [
+        ("WCE102", 2, 1, column)
+    ]
+    result = fix_source(before.encode(), str(path), Settings(root=tmp_path), unsafe=True)
+    assert result.fixed.decode() == before.replace("BinaryCrossentropy()", "BinaryCrossentropy(from_logits=True)")
+
+
 # -- the command line ------------------------------------------------------------------------------
 @pytest.fixture
 def notebook_project(project: Path) -> Path:

@@ -78,6 +78,7 @@ class CodeCell:
     module_lines: tuple[str, ...]  # the same lines as the module holds them (IPython syntax replaced)
     replaced: frozenset[int] = frozenset()  # cell lines (1-based) not in the module as written (magics)
     open_at_end: bool = False  # the scan ended inside a bracket, a string or a continuation
+    dedent: int = 0  # leading indentation IPython removes from every line of the cell (module column + this)
 
 
 @dataclass
@@ -164,7 +165,7 @@ class Notebook:
             cell, line = self._line_to_cell[-1]
             return Position(line, len(self._by_index[cell].lines[line - 1]), cell)
         cell, line = self._line_to_cell[max(position.line, 1) - 1]
-        return Position(line, position.column, cell)
+        return Position(line, position.column + self._by_index[cell].dedent, cell)
 
     def _touches_replaced(self, start: Position, end: Position) -> bool:
         for number in range(max(start.line, 1), min(end.line, len(self._line_to_cell)) + 1):
@@ -375,7 +376,23 @@ def _code_cell(index: int, source: str, first_line: int, is_python: bool) -> Cod
             # expression in brackets is Python's modulo, not a magic.
             scanner.feed(line)
     open_at_end = continued_escape or not scanner.at_logical_start()  # a hint: CPython decides
-    return CodeCell(index, source, first_line, tuple(lines), tuple(module_lines), frozenset(replaced), open_at_end)
+    dedent = _leading_indent(lines)
+    if dedent:
+        module_lines = [line[dedent:] if line.strip() else "" for line in module_lines]
+    return CodeCell(
+        index, source, first_line, tuple(lines), tuple(module_lines), frozenset(replaced), open_at_end, dedent
+    )
+
+
+def _leading_indent(lines: list[str]) -> int:
+    """How much indentation IPython strips from the cell: a cell whose first line is indented (code pasted
+    from inside a function) runs dedented. Only when every non-blank line shares that indentation; else
+    the module keeps it and CPython reports the error Jupyter would report too."""
+    first = next((line for line in lines if line.strip()), "")
+    prefix = first[: len(first) - len(first.lstrip(" \t"))]
+    if not prefix or not all(line.startswith(prefix) for line in lines if line.strip()):
+        return 0
+    return len(prefix)
 
 
 def _is_ipython_line(line: str) -> bool:
