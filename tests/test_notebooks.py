@@ -396,3 +396,71 @@ def test_load_ext_turns_the_warning_guard_on_for_the_session_and_unload_ext_off(
     assert any(w.startswith("WCELossWarning: ") and "WCE102" in w for w in report["keras_loaded"]["warnings"])
     assert report["unloaded"] == {"ok": True, "warnings": []}
     assert any("WCE203" in w for w in report["reloaded"]["warnings"])
+
+
+# -- malformed notebooks, in bulk -----------------------------------------------------------------
+_MISUSE = "import tensorflow as tf\nloss = tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=x, pos_weight=-2.0)"
+
+
+def _notebook_bytes(cells: object, **top: object) -> bytes:
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 5, **top}).encode()
+
+
+_NOT_UTF8 = b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": "\xff"}]}'
+MALFORMED: dict[str, tuple[bytes, str]] = {
+    "a JSON list": (b"[]", "not a notebook: the JSON is a list"),
+    "a JSON string": (b'"cells"', "not a notebook: the JSON is a string"),
+    "nbformat true": (b'{"nbformat": true, "cells": []}', "nbformat true"),
+    "nbformat as text": (b'{"nbformat": "4", "cells": []}', 'nbformat "4"'),
+    "no nbformat": (b'{"cells": []}', "no `nbformat` version"),
+    "no cells": (b'{"nbformat": 4, "metadata": {}}', "`cells` is null, not a list"),
+    "cells an object": (b'{"nbformat": 4, "cells": {}}', "`cells` is an object, not a list"),
+    "a cell that is a number": (_notebook_bytes([1]), "cell 1 is a number, not an object"),
+    "a source line that is a number": (
+        _notebook_bytes([{"cell_type": "code", "source": ["x = 1\n", 2]}]), "cell 1: `source` is a list"
+    ),
+    "a NUL in a cell": (_notebook_bytes([{"cell_type": "code", "source": "x = 1\x00"}]), "cell 1: the source contains a NUL"),
+    "an unpaired surrogate": (b'{"nbformat": 4, "cells": [{"cell_type": "code", "source": "x = \\"\\ud800\\""}]}',
+                              "unpaired surrogate"),
+    "bytes that are not UTF-8": (_NOT_UTF8, f"not valid UTF-8 (byte 0xff at offset {_NOT_UTF8.index(bytes([0xFF]))})"),
+    "nesting deeper than json can follow": (b"[" * 100_000 + b"]" * 100_000, "nested too deeply"),
+    "a trailing comma": (b'{"nbformat": 4, "cells": [],}', "invalid notebook JSON: "),
+}
+
+
+@pytest.mark.parametrize("name", sorted(MALFORMED))
+def test_malformed_notebooks_are_one_wce000_naming_the_problem(name: str) -> None:
+    data, phrase = MALFORMED[name]
+    result = lint_source(data, "nb.ipynb", SETTINGS)
+    assert not result.internal_errors
+    assert [d.code for d in result.diagnostics] == ["WCE000"]
+    assert phrase in result.diagnostics[0].message, result.diagnostics[0].message
+    fixed = fix_source(data, "nb.ipynb", SETTINGS, unsafe=True)
+    assert not fixed.changed and not fixed.internal_errors
+
+
+def test_a_notebook_with_a_byte_order_mark_is_read_and_keeps_it_when_fixed() -> None:
+    original = (NOTEBOOKS / "fix_from_logits.ipynb").read_bytes()
+    result = fix_source(b"\xef\xbb\xbf" + original, "nb.ipynb", SETTINGS, unsafe=True)
+    assert result.fixed == b"\xef\xbb\xbf" + (NOTEBOOKS / "fix_from_logits.fixed.ipynb").read_bytes()
+
+
+def test_repeated_keys_are_read_as_json_reads_them_the_last_one_wins() -> None:
+    text = (
+        '{"nbformat": 4, "metadata": {}, "cells": [{"cell_type": "code", "metadata": {}, "outputs": [],'
+        ' "source": "x = 1", "source": ["from tensorflow import keras\\n",'
+        ' "keras.Sequential([keras.layers.Dense(1)]).compile(loss=keras.losses.BinaryCrossentropy())"]}]}'
+    )
+    result = fix_source(text.encode(), "nb.ipynb", SETTINGS, unsafe=True)
+    assert result.fixed.decode() == text.replace("BinaryCrossentropy()", "BinaryCrossentropy(from_logits=True)")
+
+
+def test_non_code_cells_and_a_missing_source_are_fine() -> None:
+    data = _notebook_bytes([
+        {"cell_type": "raw", "metadata": {}, "source": _MISUSE},
+        {"cell_type": "code", "metadata": {}, "outputs": []},
+        {"cell_type": "markdown", "metadata": {}, "source": _MISUSE},
+        {"cell_type": "code", "metadata": {}, "outputs": [], "source": _MISUSE},
+    ])
+    result = lint_source(data, "nb.ipynb", SETTINGS)
+    assert [(d.code, d.start.cell, d.start.line) for d in result.diagnostics] == [("WCE203", 4, 2)]
