@@ -12,7 +12,9 @@ from wce_lint.rules import REGISTRY
 from wce_lint.settings import Settings
 
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
-FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*.py") if not p.name.endswith(".fixed.py"))
+PROJECTS = FIXTURES / "projects"  # folders of modules that import each other: tests/test_projects.py
+FIXTURE_FILES = sorted(p for p in FIXTURES.rglob("*.py")
+                       if not p.name.endswith(".fixed.py") and PROJECTS not in p.parents)
 # Every rule, preview included: a fixture lists every finding it produces.
 SETTINGS = Settings(preview=True, root=FIXTURES)
 

@@ -464,3 +464,33 @@ def test_non_code_cells_and_a_missing_source_are_fine() -> None:
     ])
     result = lint_source(data, "nb.ipynb", SETTINGS)
     assert [(d.code, d.start.cell, d.start.line) for d in result.diagnostics] == [("WCE203", 4, 2)]
+
+
+# -- a notebook in a project -----------------------------------------------------------------------
+def test_a_notebook_in_a_project_sees_its_modules_and_keeps_their_positions(tmp_path: Path) -> None:
+    """A notebook importing the project's model: the finding is in the cell, the trace steps inside
+    ganlab/models.py keep that file's own lines (they are not cell positions)."""
+    project = tmp_path / "ganlab"
+    shutil.copytree(FIXTURES / "projects" / "ganlab", project)
+    (project / ".git").mkdir()
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [
+        nbformat.v4.new_markdown_cell("Exploring the discriminator"),
+        nbformat.v4.new_code_cell("%load_ext autoreload\nimport torch\nfrom torch import nn\n"
+                                  "from ganlab.models import Discriminator"),
+        nbformat.v4.new_code_cell("discriminator = Discriminator()\nbatch = torch.randn(8, 784)\n"
+                                  "loss = nn.BCEWithLogitsLoss()(discriminator(batch), torch.ones(8, 1))"),
+    ]
+    nbformat.write(notebook, project / "explore.ipynb")
+    result = run_wce_lint(project, "--no-cache", "--output-format", "json", "explore.ipynb")
+    no_traceback(result)
+    (finding,) = json.loads(result.stdout)
+    column = "loss = nn.BCEWithLogitsLoss()(discriminator(batch), torch.ones(8, 1))".index("discriminator(") + 1
+    assert (finding["code"], finding["cell"], finding["location"]["row"], finding["location"]["column"]) == (
+        "WCE101", 3, 3, column
+    )
+    in_models = [step for step in finding["related"] if step["filename"].endswith(os.path.join("ganlab", "models.py"))]
+    assert in_models and all(step["cell"] is None for step in in_models)
+    models = (project / "ganlab" / "models.py").read_text(encoding="utf-8").splitlines()
+    sigmoid_step = next(step for step in in_models if "last layer" in step["message"])
+    assert "nn.Sigmoid()" in models[sigmoid_step["location"]["row"] - 1]

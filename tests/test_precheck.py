@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from wce_lint.engine import lint_source, needs_parse
+from wce_lint.engine import lint_source, needs_parse, needs_parse_at
 from wce_lint.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -55,7 +55,25 @@ def test_every_fixture_with_an_expected_finding_passes_the_pre_check() -> None:
     assert len(fixtures) > 40
     for path in fixtures:
         if "# expect: WCE000" not in path.read_text():
-            assert needs_parse(path.read_bytes(), CODES), path
+            # a module of a project fixture may pass only through what it imports from the project
+            assert needs_parse_at(path.read_bytes(), str(path), CODES), path
+
+
+def test_a_file_that_names_no_loss_passes_when_it_imports_a_project_module_that_does(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "losses.py").write_text(
+        "import torch.nn.functional as F\n\ndef bce(s, y):\n    return F.binary_cross_entropy_with_logits(s, y)\n")
+    (tmp_path / "models.py").write_text(
+        "from torch import nn\n\nD = nn.Sequential(nn.Linear(3, 1), nn.Sigmoid())\n")
+    (tmp_path / "plain.py").write_text("import os\n\ndef helper(x):\n    return x\n")
+    caller = b"import torch\nfrom losses import bce\nfrom models import D\n\nloss = bce(D(torch.zeros(3)), torch.ones(3))\n"
+    other = b"import torch\nfrom plain import helper\n\nout = helper(torch.zeros(3))\n"
+    assert not needs_parse(caller, CODES)
+    assert needs_parse_at(caller, str(tmp_path / "train.py"), CODES)
+    assert not needs_parse_at(other, str(tmp_path / "other.py"), CODES)
+    (tmp_path / "train.py").write_bytes(caller)
+    result = lint_source(caller, str(tmp_path / "train.py"), Settings())
+    assert [d.code for d in result.diagnostics] == ["WCE101"]
 
 
 def test_a_file_the_pre_check_skips_still_gets_its_encoding_checked() -> None:

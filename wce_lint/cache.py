@@ -117,6 +117,7 @@ class Cache:
         self._entries: dict[str, list[Any]] = {}
         self._changed: dict[str, list[Any]] = {}
         self._loaded_stamp: tuple[int, int] | None = None
+        self._digests: dict[str, str] = {}  # digests of dependencies, read at most once per run
         self._load()
 
     def _load(self) -> None:
@@ -130,13 +131,36 @@ class Cache:
         entry = self._entries.get(path)
         if entry is None or entry[0] != key:
             return None
+        if len(entry) > 2 and not self._unchanged(entry[2]):
+            return None  # a module of the project it imports has changed
         try:
             return [decode_diagnostic(item) for item in entry[1]]
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             return None  # written by a buggy or foreign version: recompute
 
-    def put(self, path: str, key: str, diagnostics: Iterable[Diagnostic]) -> None:
-        entry = [key, [encode_diagnostic(diagnostic) for diagnostic in diagnostics]]
+    def _unchanged(self, dependencies: Any) -> bool:
+        """Whether every module a cached result depends on still has the digest it had."""
+        if not isinstance(dependencies, dict):
+            return False
+        from wce_lint.analysis.project import digest
+
+        for dependency, expected in dependencies.items():
+            current = self._digests.get(dependency)
+            if current is None:
+                try:
+                    current = digest(Path(dependency).read_bytes())
+                except OSError:
+                    current = ""
+                self._digests[dependency] = current
+            if current != expected:
+                return False
+        return True
+
+    def put(self, path: str, key: str, diagnostics: Iterable[Diagnostic],
+            dependencies: dict[str, str] | None = None) -> None:
+        entry: list[Any] = [key, [encode_diagnostic(diagnostic) for diagnostic in diagnostics]]
+        if dependencies:
+            entry.append(dict(dependencies))
         self._entries[path] = entry
         self._changed[path] = entry
 
@@ -196,7 +220,8 @@ def _read_entries(file: Path) -> dict[str, list[Any]] | None:
     return {
         path: entry
         for path, entry in entries.items()
-        if isinstance(entry, list) and len(entry) == 2 and isinstance(entry[0], str) and isinstance(entry[1], list)
+        # [digest, diagnostics] or [digest, diagnostics, {dependency path: digest}] (modules of the project)
+        if isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str) and isinstance(entry[1], list)
     }
 
 

@@ -72,6 +72,7 @@ class RelatedLocation:
     message: str
     start: Position
     end: Position
+    path: str | None = None  # another file of the project; None: the finding's own file
 
 
 @dataclass(frozen=True)

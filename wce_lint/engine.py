@@ -36,6 +36,8 @@ class FileResult:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     internal_errors: list[str] = field(default_factory=list)
     parsed: bool = False
+    # Modules of the project the analysis read (path → digest): a cached result holds while they are unchanged.
+    dependencies: dict[str, str] = field(default_factory=dict)
     # False when the verdict depends on this run's circumstances (the time limit, on a loaded machine), not
     # only on the file's bytes and the config: such a result must not be cached.
     cacheable: bool = True
@@ -115,6 +117,32 @@ def _triggers(codes: frozenset[str]) -> tuple[bytes, ...]:
 def needs_parse(data: bytes, codes: frozenset[str]) -> bool:
     """The byte-level pre-check: whether any rule of ``codes`` may fire on ``data`` (only then is it parsed)."""
     return bool(_rules_triggered(data, codes))
+
+
+def needs_parse_at(data: bytes, path: str, codes: frozenset[str]) -> bool:
+    """The pre-check for a file of a project: its own bytes, or an import of a module that passes it."""
+    return bool(_rules_triggered(data, codes)) or bool(_rules_through_imports(data, path, codes))
+
+
+def _rules_through_imports(data: bytes, path: str, codes: frozenset[str]) -> list[Rule]:
+    """A file whose bytes name no loss may still pass a model's output to a helper of another module: when
+    it imports a module of the project that passes the pre-check, every rule whose imports it has may fire."""
+    rules = [
+        rule
+        for rule in (REGISTRY[code] for code in sorted(codes))
+        if rule.code != SYNTAX_ERROR
+        and (not rule.requires or _imports_one_of(rule.requires).search(data) is not None)
+    ]
+    if not rules:
+        return []
+    from wce_lint.analysis.project import imported_project_files, index_for
+
+    project = index_for(path)
+    if project is None:
+        return []
+    if any(project.may_matter(file, codes) for file in imported_project_files(data, path)):
+        return rules
+    return []
 
 
 def _rules_triggered(data: bytes, codes: frozenset[str]) -> list[Rule]:
@@ -296,6 +324,11 @@ def _lint_text(
     result = FileResult()
     codes = settings.codes_for(path)
     rules = _rules_triggered(data, codes) if may_parse else []
+    if may_parse and len(rules) < len(codes) - (SYNTAX_ERROR in codes):
+        # what an imported module of the project holds may trigger the others
+        through = _rules_through_imports(data, path, codes)
+        if through:
+            rules = through  # every rule the file's imports allow (a superset of those triggered)
     if not rules:
         return result
     from wce_lint.timelimit import size_refusal
@@ -322,6 +355,8 @@ def _lint_text(
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
         return result
     result.parsed = True
+    project = _attach_project(context, path)
+    from wce_lint.analysis.summaries import call_site_trace
     from wce_lint.suppression import is_suppressed
 
     for rule in rules:
@@ -349,14 +384,52 @@ def _lint_text(
                     severity=finding.severity or rule.severity,
                     help=finding.help,
                     fix=finding.fix,
-                    related=tuple(
-                        RelatedLocation(step.message, *_positions(context.range(step.node)))
-                        for step in finding.trace
-                    ),
+                    related=tuple(_related(context, step) for step in (*finding.trace,
+                                                                         *call_site_trace(context, finding.node))),
                 )
             )
     result.diagnostics.sort(key=Diagnostic.sort_key)
+    if project is not None:
+        result.dependencies = dict(project.loaded_files)
     return result
+
+
+def _related(context, step) -> RelatedLocation:  # type: ignore[no-untyped-def]
+    """A trace step, in this file or in another module of the project (then with that file's path)."""
+    other, span = context.locate(step.node)
+    return RelatedLocation(step.message, *_positions(span), path=other)
+
+
+def _attach_project(context, path: str):  # type: ignore[no-untyped-def]
+    """Let the analysis see the project's other modules (imports of them, summaries of their functions)."""
+    from wce_lint.analysis.project import index_for
+
+    project = index_for(path)
+    if project is not None:
+        context.attach_project(project, Path(path).resolve())
+    return project
+
+
+def parse_for_analysis(data: bytes, path: str):  # type: ignore[no-untyped-def]
+    """A module of the project parsed for what other files ask of it (summaries), with the same guards as a
+    linted file; None when it cannot be read or parsed safely (its own lint run reports why)."""
+    try:
+        source = decode(data)
+    except UnreadableSource:
+        return None
+    from wce_lint.timelimit import size_refusal
+
+    if size_refusal(len(data), None) is not None:
+        return None
+    refusal, tree = _python_refusal(source.text, syntax_errors=True, data=data)
+    if refusal is not None:
+        return None
+    from wce_lint.analysis.parse import ParseFailure, parse
+
+    try:
+        return parse(path, source.text, tree)
+    except ParseFailure:
+        return None
 
 
 def _positions(span: object) -> tuple[Position, Position]:

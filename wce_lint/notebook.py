@@ -152,10 +152,14 @@ class Notebook:
             start=self.position(diagnostic.start),
             end=self.position(diagnostic.end),
             fix=fix,
-            related=tuple(
-                RelatedLocation(self._quoted_lines(step.message), self.position(step.start), self.position(step.end))
-                for step in diagnostic.related
-            ),
+            related=tuple(self._related(step) for step in diagnostic.related),
+        )
+
+    def _related(self, step: RelatedLocation) -> RelatedLocation:
+        if step.path is not None:  # a step in another module of the project: its own file's positions
+            return replace(step, message=self._quoted_lines(step.message))
+        return replace(
+            step, message=self._quoted_lines(step.message), start=self.position(step.start), end=self.position(step.end)
         )
 
     def position(self, position: Position) -> Position:

@@ -48,7 +48,10 @@ def lint_many(
 ) -> list[FileResult]:
     """``engine.lint_file`` for each of ``files``, in order, through the cache and over ``jobs`` processes
     (default: every core this process may use)."""
-    from wce_lint.engine import FileResult, lint_file, lint_source, needs_parse
+    from wce_lint.analysis.project import reset
+    from wce_lint.engine import FileResult, lint_file, lint_source, needs_parse_at
+
+    reset()  # modules of the project are read afresh for each run
 
     cache = _open_cache(settings) if use_cache else None
     results: list[FileResult | None] = [None] * len(files)
@@ -66,13 +69,13 @@ def lint_many(
             if cached is not None:
                 results[index] = FileResult(cached)
                 continue
-        if needs_parse(data, settings.codes_for(display)):
+        if needs_parse_at(data, display, settings.codes_for(display)):
             to_parse.append(_Task(index, display, len(data)))
             continue
         result = lint_source(data, display, settings, may_parse=False)
         results[index] = result
         if cache is not None and key is not None and result.may_cache:
-            cache.put(display, key, result.diagnostics)
+            cache.put(display, key, result.diagnostics, result.dependencies)
 
     workers = _worker_count(jobs, len(to_parse))
     keys = cache.keys if cache is not None else None
@@ -83,7 +86,7 @@ def lint_many(
     for index, result, key in outcomes:
         results[index] = result
         if cache is not None and key is not None and result.may_cache:
-            cache.put(str(files[index]), key, result.diagnostics)
+            cache.put(str(files[index]), key, result.diagnostics, result.dependencies)
     if cache is not None:
         cache.save()
     return results  # type: ignore[return-value]  # every slot is filled above

@@ -82,6 +82,18 @@ class LossCall:
     statement: StatementInfo | None
     constructor: cst.Call | None = None
     constructor_arguments: Binding | None = None
+    # A call-site loss call (``summaries``): a call of a helper whose parameters reach this API's slots.
+    # ``arguments`` holds the call's arguments in those slots (open: other slots unknown), ``via`` the
+    # steps into the helper, ``written`` the API as the helper spells it, and what it expects, decided in
+    # the helper's module.
+    via: tuple = ()
+    written: str | None = None
+    fixed_expects: str | None = None
+    fixed_from_logits: bool | None = None
+
+    @property
+    def is_call_site(self) -> bool:
+        return self.written is not None
 
     def option(self, parameter: str | None) -> cst.Arg | None:
         """A configuration argument, from the call for functions or the constructor for objects."""
@@ -94,11 +106,23 @@ class LossCall:
 
 
 def loss_calls(module: ModuleContext) -> list[LossCall]:
-    """Every loss call and loss-object construction in the module, in source order (memoised)."""
+    """Every loss call and loss-object construction in the module, in source order, then the calls of
+    helpers whose parameters reach a loss (``summaries``) (memoised)."""
     cached = module.cache.get("loss_calls")
     if cached is None:
-        cached = list(_find_loss_calls(module))
+        from wce_lint.analysis.summaries import call_site_loss_calls
+
+        cached = [*direct_loss_calls(module), *call_site_loss_calls(module)]
         module.cache["loss_calls"] = cached
+    return cached  # type: ignore[return-value]
+
+
+def direct_loss_calls(module: ModuleContext) -> list[LossCall]:
+    """The loss calls written in the module itself (memoised)."""
+    cached = module.cache.get("direct_loss_calls")
+    if cached is None:
+        cached = list(_find_loss_calls(module))
+        module.cache["direct_loss_calls"] = cached
     return cached  # type: ignore[return-value]
 
 

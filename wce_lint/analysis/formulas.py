@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.walk import descendants
 
@@ -126,7 +126,7 @@ def follow(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
     if hops > MAX_HOPS:
         return None
     if isinstance(node, cst.Name):
-        definitions = reaching_definitions(module, node.value, at)
+        definitions = bindings(module, node.value, at)
         if definitions and len(definitions) == 1 and definitions[0].value is not None \
                 and definitions[0].statement.scope is at.scope:
             return definitions[0].value, definitions[0].statement

@@ -13,10 +13,10 @@ import libcst as cst
 
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.apis import Signature
-from wce_lint.analysis.module import ModuleContext, StatementInfo
+from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
 from wce_lint.rule import TraceStep
 from wce_lint.analysis.provenance import (
-    ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
+    ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, INSTANCE, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
 )
 
 OTHER = "other"  # relu, tanh …: neither probabilities nor raw logits we can vouch for
@@ -64,9 +64,17 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
             return _keras_layer(module, call, name.rpartition(".")[2], api_text)
     if not names and isinstance(call.func, cst.Name):
         owner = module.classes.get(call.func.value)
-        if owner is not None:
-            return _subclassed(module, owner, call, depth)
+        if owner is not None and _is_this_class(module, call, owner, at):
+            return subclassed(module, owner, call, depth)
     return None
+
+
+def _is_this_class(module: ModuleContext, call: cst.Call, owner: ClassInfo, at: StatementInfo) -> bool:
+    """The name called is bound to the module-level class (not rebound to something else in between)."""
+    from wce_lint.analysis.provenance import bindings
+
+    definitions = bindings(module, call.func.value, at)  # type: ignore[attr-defined]
+    return definitions is None or not definitions or all(d.target is owner.node for d in definitions)
 
 
 def _keras_layer(module: ModuleContext, call: cst.Call, layer: str, api_text: str) -> Origin | None:
@@ -132,20 +140,25 @@ def _functional(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
     return None
 
 
-def _subclassed(module: ModuleContext, owner, call: cst.Call, depth: int) -> Origin | None:  # type: ignore[no-untyped-def]
+def subclassed(module: ModuleContext, owner: ClassInfo, call: cst.Call, depth: int) -> Origin:
+    """An instance of a class of the project (``module`` defines it). When its ``call``/``forward`` returns
+    the output of an activation or of a layer with a known activation, it is a MODEL with that last
+    activation; otherwise an INSTANCE, whose methods and ``forward`` the provenance still follows."""
+    name = owner.node.name.value
+    instance = Origin(INSTANCE, call, None, name, cls=owner, home=module)
     method = owner.methods.get("call") or owner.methods.get("forward")
     if method is None or not method.returns:
-        return None
+        return instance
     kinds = []
     for value, statement in method.returns:
         produced = origin_of(module, value, statement, depth + 1)
         if produced is None or produced.kind not in (MODEL_OUTPUT, ACTIVATION):
-            return None
+            return instance
         kinds.append(produced)
     first = kinds[0]
     if any(k.activation != first.activation for k in kinds[1:]):
-        return None
-    return Origin(MODEL, call, first.activation, owner.node.name.value, trace=first.trace)
+        return instance
+    return Origin(MODEL, call, first.activation, name, trace=first.trace, cls=owner, home=module)
 
 
 def added_layers(module: ModuleContext, name: str, scope: object, after: int, before: int) -> list[cst.BaseExpression]:

@@ -20,9 +20,12 @@ from typing import Sequence
 
 import libcst as cst
 
-from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import ACTIVATION, CLIP, CLIP_FUNCTIONS, SIGMOID, SOFTMAX, Origin, origin_of
+from wce_lint.analysis.provenance import (
+    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, callee_of,
+    origin_of,
+)
 from wce_lint.analysis.values import static_value
 from wce_lint.diagnostics import Edit
 from wce_lint.rule import TraceStep
@@ -87,6 +90,9 @@ class LogOfActivation:
     trace: tuple[TraceStep, ...]
     direct: bool  # written in one expression, no names, no guards: the fix applies
     statement: StatementInfo
+    # For a call of a helper that takes the log of its parameter: how the helper is reached, e.g.
+    # "`probs` reaches `torch.log(probs)` in `nll` (losses.py:9)"; ``log`` is then the helper's log call.
+    via: str = ""
 
     @property
     def kind(self) -> str:
@@ -102,13 +108,88 @@ class _Found:
 
 
 def logs_of_activations(module: ModuleContext) -> list[LogOfActivation]:
-    """Every log of a sigmoid/softmax output in the module, in source order (memoised)."""
+    """Every log of a sigmoid/softmax output in the module, in source order, then the calls of helpers that
+    take the log of a parameter given one (memoised)."""
     cached = module.cache.get("logs_of_activations")
     if cached is None:
         found = (_log_of_activation(module, site.node, site.statement) for site in module.calls)
-        cached = [item for item in found if item is not None]
+        cached = [item for item in found if item is not None and item.activation.kind != PARAMETER]
+        cached.extend(_call_site_logs(module))
         module.cache["logs_of_activations"] = cached
     return cached  # type: ignore[return-value]
+
+
+MAX_CHAIN = 6
+
+
+def log_sinks(home: ModuleContext, function, chain: int = 0) -> list[tuple[cst.Param, LogOfActivation]]:  # type: ignore[no-untyped-def]
+    """The parameters of ``function`` whose log it takes (directly or through helpers it calls), each with the
+    log found, its ``activation`` being the PARAMETER origin (memoised; recursion cut as in ``summaries``)."""
+    key = ("log_sinks", id(function.node))
+    cached = home.cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    if chain > MAX_CHAIN:
+        return []
+    home.cache[key] = []
+    sinks: list[tuple[cst.Param, LogOfActivation]] = []
+    for site in home.calls:
+        if site.statement.scope is not function.node:
+            continue
+        found = _log_of_activation(home, site.node, site.statement)
+        if found is not None and found.activation.kind == PARAMETER and found.activation.function is function.node \
+                and not found.activation.path and not found.activation.called:
+            where = f"{home.short_path()}:{home.line(site.node)}"
+            via = f"`{found.activation.api}` reaches `{_short(home, site.node)}` in `{function.node.name.value}` ({where})"
+            sinks.append((found.activation.node, replace(found, via=via)))  # type: ignore[arg-type]
+            continue
+        callee = callee_of(home, site.node, site.statement)
+        if callee is None or callee[1] is function:
+            continue
+        callee_home, callee_function, method = callee
+        for param, inner in log_sinks(callee_home, callee_function, chain + 1):
+            argument = argument_for(callee_function.node, param, site.node, method)
+            if argument is None:
+                continue
+            origin = origin_of(home, argument.value, site.statement)
+            if origin is None or origin.kind != PARAMETER or origin.function is not function.node \
+                    or origin.path or origin.called:
+                continue
+            via = f"`{origin.api}` is passed to `{callee_function.node.name.value}`: {inner.via}"
+            sinks.append((origin.node, replace(inner, via=via)))  # type: ignore[arg-type]
+    home.cache[key] = sinks
+    return sinks
+
+
+def _short(module: ModuleContext, node: cst.CSTNode, limit: int = 40) -> str:
+    text = " ".join(module.code(node).split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
+    """Calls of helpers that take the log of a parameter, given a sigmoid/softmax output for it: found at
+    the argument, where the misuse becomes certain."""
+    found_logs: list[LogOfActivation] = []
+    for site in module.calls:
+        callee = callee_of(module, site.node, site.statement)
+        if callee is None or site.statement.scope is callee[1].node:
+            continue
+        home, function, method = callee
+        for param, sink in log_sinks(home, function):
+            argument = argument_for(function.node, param, site.node, method)
+            if argument is None:
+                continue
+            found = _resolve(module, argument.value, site.statement, 0)
+            if found is None or found.activation.kind == PARAMETER:
+                continue
+            complement = found.complement ^ sink.complement
+            if complement and found.activation.activation != SIGMOID:
+                continue
+            found_logs.append(LogOfActivation(
+                sink.log, argument.value, sink.log_api, sink.framework, found.activation, complement,
+                (*found.guards, *sink.guards), found.trace, False, site.statement, sink.via,
+            ))
+    return found_logs
 
 
 def _log_call(module: ModuleContext, call: cst.Call) -> tuple[cst.BaseExpression, str, bool] | None:
@@ -153,7 +234,7 @@ def _log_of_activation(module: ModuleContext, call: cst.Call, at: StatementInfo)
     if found is None:
         return None
     complement = found.complement ^ is_log1p
-    if complement and found.activation.activation != SIGMOID:
+    if complement and found.activation.activation != SIGMOID and found.activation.kind != PARAMETER:
         return None
     activation_call = found.activation.node
     direct = not found.guards and (
@@ -180,12 +261,18 @@ def _resolve(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
             return guarded if guarded is not _NOT_FOUND else None
     origin = origin_of(module, node, at)
     if origin is not None:
-        if origin.kind == ACTIVATION and origin.activation in (SIGMOID, SOFTMAX):
+        # A model's output counts like the activation it ends in: `torch.log(D(x))`.
+        if origin.kind in (ACTIVATION, MODEL_OUTPUT) and origin.activation in (SIGMOID, SOFTMAX):
             return _Found(origin, origin.complement, (), origin.trace)
+        if origin.kind == PARAMETER and not origin.path and not origin.called:
+            return _Found(origin, False, (), ())  # known at the call sites only (``log_sinks``)
         inner = origin.inner
-        if origin.kind == CLIP and inner is not None and inner.kind == ACTIVATION and inner.activation in (
-                SIGMOID, SOFTMAX):
+        if origin.kind == CLIP and inner is not None and inner.kind in (ACTIVATION, MODEL_OUTPUT) \
+                and inner.activation in (SIGMOID, SOFTMAX):
             return _Found(inner, inner.complement, (Guard(CLIPPED, origin.node),), (*origin.trace, *inner.trace))
+        if origin.kind == CLIP and inner is not None and inner.kind == PARAMETER and not inner.path \
+                and not inner.called:
+            return _Found(inner, False, (Guard(CLIPPED, origin.node),), ())
     if isinstance(node, cst.Name):
         return _through_assignments(module, node, at, depth)
     return None
@@ -204,7 +291,7 @@ def _binary(module: ModuleContext, node: cst.BinaryOperation, at: StatementInfo,
     operand = _one_minus(node)
     if operand is not None:
         found = _resolve(module, operand, at, depth + 1)
-        if found is None or found.activation.activation != SIGMOID:
+        if found is None or (found.activation.activation != SIGMOID and found.activation.kind != PARAMETER):
             return None
         return replace(found, complement=not found.complement)
     return None
@@ -244,7 +331,7 @@ def _guard(found: _Found | None, guard: Guard) -> _Found | None:
 
 def _through_assignments(module: ModuleContext, node: cst.Name, at: StatementInfo, depth: int) -> _Found | None:
     """``p = p + eps`` and other steps the provenance does not follow: every reaching definition must agree."""
-    definitions = reaching_definitions(module, node.value, at)
+    definitions = bindings(module, node.value, at)
     if not definitions:
         return None
     founds = []
@@ -257,8 +344,10 @@ def _through_assignments(module: ModuleContext, node: cst.Name, at: StatementInf
         founds.append(replace(found, trace=(TraceStep(f"`{node.value}` is assigned here", definition.target),
                                             *found.trace)))
     first = founds[0]
-    key = (first.activation.activation, first.complement, bool(first.guards))
-    if any((f.activation.activation, f.complement, bool(f.guards)) != key for f in founds[1:]):
+    key = (first.activation.kind, first.activation.activation, first.complement, bool(first.guards),
+           id(first.activation.node) if first.activation.kind == PARAMETER else None)
+    if any((f.activation.kind, f.activation.activation, f.complement, bool(f.guards),
+            id(f.activation.node) if f.activation.kind == PARAMETER else None) != key for f in founds[1:]):
         return None
     return first
 
@@ -294,7 +383,7 @@ def is_epsilon(module: ModuleContext, node: cst.BaseExpression, at: StatementInf
             return bound is not None and is_epsilon(module, bound[0], bound[1], depth + 1)
         return False
     if isinstance(node, cst.Name):
-        definitions = reaching_definitions(module, node.value, at)
+        definitions = bindings(module, node.value, at)
         if not definitions or len(definitions) != 1:
             return False
         target = definitions[0].target

@@ -17,6 +17,8 @@ from wce_lint.analysis.values import static_value
 
 def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
     """The static value of a Keras loss's ``from_logits`` (False when not passed); None when unknown."""
+    if loss.is_call_site:
+        return loss.fixed_from_logits
     argument = loss.option("from_logits")
     if argument is None:
         binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
@@ -30,6 +32,8 @@ def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
 
 def expects(module: ModuleContext, loss: LossCall) -> str | None:
     """LOGITS or PROBABILITIES for this call's prediction slot; None when it depends on an unknown."""
+    if loss.is_call_site:
+        return loss.fixed_expects
     if loss.api.expects in (LOGITS, PROBABILITIES):
         return loss.api.expects
     flag = from_logits(module, loss)

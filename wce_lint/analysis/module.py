@@ -11,7 +11,7 @@ import ast
 import itertools
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Iterator, Union
+from typing import TYPE_CHECKING, Iterator, Union
 
 import libcst as cst
 from libcst.metadata import CodeRange
@@ -20,6 +20,11 @@ from wce_lint.analysis.names import ImportTable, dotted_name
 from wce_lint.analysis.positions import Positions
 from wce_lint.analysis.walk import LEAF_TYPES, children
 from wce_lint.source import split_lines
+
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from wce_lint.analysis.project import ProjectIndex
 
 Scope = Union[cst.Module, cst.FunctionDef, cst.ClassDef, cst.Lambda]
 
@@ -51,6 +56,10 @@ class Definition:
     value: cst.BaseExpression | None
     target: cst.CSTNode
     augmented: cst.AugAssign | None = None
+    # `a, b = f(x)`: ``value`` stays None (the name is not bound to the whole right-hand side) and
+    # ``unpacked`` holds (right-hand side, index path): ``b`` is element 1 of ``f(x)``. Only the value
+    # analysis (provenance) follows it; a starred target has no path.
+    unpacked: tuple[cst.BaseExpression, tuple[int, ...]] | None = None
 
 
 @dataclass(frozen=True)
@@ -71,6 +80,9 @@ class ClassInfo:
     methods: dict[str, FunctionInfo] = field(default_factory=dict)
     # `self.head = Dense(...)` inside any method: attribute → [(value, statement)]
     attributes: dict[str, list[tuple[cst.BaseExpression, StatementInfo]]] = field(default_factory=dict)
+    # `self.prob, self.v = self._build()`: attribute → [(right-hand side, statement, index path)]
+    unpacked_attributes: dict[str, list[tuple[cst.BaseExpression, StatementInfo, tuple[int, ...]]]] = field(
+        default_factory=dict)
 
 
 class _Collector:
@@ -267,20 +279,40 @@ class _Collector:
 
     # -- bindings ---------------------------------------------------------------------------
     def _define(self, name: str, value: cst.BaseExpression | None, target: cst.CSTNode,
-                info: StatementInfo, augmented: cst.AugAssign | None = None) -> None:
+                info: StatementInfo, augmented: cst.AugAssign | None = None,
+                unpacked: tuple[cst.BaseExpression, tuple[int, ...]] | None = None) -> None:
         self.definitions.setdefault((id(info.scope), name), []).append(
-            Definition(name, info, value, target, augmented)
+            Definition(name, info, value, target, augmented, unpacked)
         )
 
     def _define_targets(self, target: cst.BaseExpression, value: cst.BaseExpression | None,
-                        info: StatementInfo, frame: "_Frame | None" = None) -> None:
+                        info: StatementInfo, frame: "_Frame | None" = None,
+                        unpacked: tuple[cst.BaseExpression, tuple[int, ...]] | None = None) -> None:
         if isinstance(target, cst.Name):
-            self._define(target.value, value, target, info)
+            self._define(target.value, value, target, info, unpacked=unpacked)
         elif isinstance(target, (cst.Tuple, cst.List)):
-            for element in target.elements:
-                self._define_targets(element.value, None, info)  # unpacking: values are not followed
+            starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
+            for index, element in enumerate(target.elements):
+                # unpacking: the value of each name is an element of the right-hand side, for provenance only
+                path = None
+                if not starred and not isinstance(element, cst.StarredElement):
+                    if value is not None:
+                        path = (value, (index,))
+                    elif unpacked is not None:
+                        path = (unpacked[0], (*unpacked[1], index))
+                self._define_targets(element.value, None, info, frame, unpacked=path)
         elif isinstance(target, cst.StarredElement):
             self._define_targets(target.value, None, info)
+        elif (
+            isinstance(target, cst.Attribute)
+            and value is None
+            and unpacked is not None
+            and frame is not None
+            and frame.owner is not None
+            and isinstance(target.value, cst.Name)
+            and target.value.value == "self"
+        ):
+            frame.owner.unpacked_attributes.setdefault(target.attr.value, []).append((unpacked[0], info, unpacked[1]))
         elif (
             isinstance(target, cst.Attribute)
             and value is not None
@@ -364,6 +396,48 @@ class ModuleContext:
         self.cache: dict[object, object] = {}  # per-module memo for analysis passes
         self._positions = Positions(module, text, tree)
         self._qualified: dict[int, tuple[cst.BaseExpression, frozenset[str]]] = {}
+        self.project: "ProjectIndex | None" = None  # set by ``attach_project``, before any question is asked
+
+    def attach_project(self, project: "ProjectIndex", file: "Path") -> None:
+        """Make the project's other modules visible: relative imports resolve to their qualified names."""
+        self.project = project
+        dotted = project.dotted_name(file)
+        if dotted is not None and self.imports.relative:
+            package = dotted if file.name == "__init__.py" else dotted.rpartition(".")[0]
+            self.imports.bind_relative(package)
+
+    def display_path(self) -> str:
+        return self.path
+
+    def where(self, node: cst.CSTNode) -> str:
+        """``line 7``, or ``models.py:7`` for a node of another module of the project."""
+        if self.statement_of(node) is not None:
+            return f"line {self.line(node)}"
+        owner = self.project.owner_of(node) if self.project is not None else None
+        if owner is None:
+            return "another module"
+        return f"{owner.short_path()}:{owner.line(node)}"
+
+    def short_path(self) -> str:
+        if self.project is not None:
+            try:
+                from pathlib import Path
+
+                return str(Path(self.path).resolve().relative_to(self.project.root.resolve()))
+            except ValueError:
+                pass
+        from pathlib import Path
+
+        return Path(self.path).name
+
+    def locate(self, node: cst.CSTNode) -> "tuple[str | None, CodeRange]":
+        """Where ``node`` is: (None, range) in this module, or (path, range) in another module of the project."""
+        if self.statement_of(node) is not None:
+            return None, self.range(node)
+        owner = self.project.owner_of(node) if self.project is not None else None
+        if owner is None:
+            raise KeyError(f"no position recorded for {type(node).__name__}")
+        return owner.path, owner.range(node)
 
     # -- lookups ----------------------------------------------------------------------------
     def definitions(self, scope: Scope, name: str) -> list[Definition]:

@@ -55,6 +55,9 @@ class ImportTable:
 
     def __init__(self) -> None:
         self._aliases: dict[str, set[str]] = {}
+        # `from .models import D as Disc`: (local name, level, module or "", imported name), bound to
+        # qualified names by ``bind_relative`` once the module's own package is known (the project index).
+        self.relative: list[tuple[str, int, str, str]] = []
 
     def _bind(self, local: str, qualified: str) -> None:
         self._aliases.setdefault(local, set()).add(qualified)
@@ -72,8 +75,20 @@ class ImportTable:
                     head = full.split(".")[0]
                     self._bind(head, head)
             return
-        if node.relative or node.module is None:
-            return  # a module of the project itself: nothing a loss API table can know
+        if node.relative:
+            if not isinstance(node.names, cst.ImportStar):
+                base = _module_path(node.module) if node.module is not None else ""
+                for alias in node.names:
+                    name = _module_path(alias.name)
+                    if name is None or base is None:
+                        continue
+                    local = name
+                    if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
+                        local = alias.asname.name.value
+                    self.relative.append((local, len(node.relative), base, name))
+            return  # a module of the project itself: resolved by the project index, if there is one
+        if node.module is None:
+            return
         base = _module_path(node.module)
         if base is None or isinstance(node.names, cst.ImportStar):
             return
@@ -85,6 +100,18 @@ class ImportTable:
             if alias.asname is not None and isinstance(alias.asname.name, cst.Name):
                 local = alias.asname.name.value
             self._bind(local, f"{base}.{name}")
+
+    def bind_relative(self, package: str) -> None:
+        """Resolve the relative imports of a module of ``package`` (its dotted package name)."""
+        parts = package.split(".") if package else []
+        for local, level, module, name in self.relative:
+            if level - 1 > len(parts):
+                continue  # beyond the top-level package
+            base = parts[: len(parts) - (level - 1)]
+            if module:
+                base = [*base, *module.split(".")]
+            if base:
+                self._bind(local, ".".join([*base, name]))
 
     def is_imported(self, local: str) -> bool:
         return local in self._aliases

@@ -10,7 +10,7 @@ import libcst as cst
 
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import bind
-from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
 
@@ -49,7 +49,7 @@ def parameter_of(module: ModuleContext, node: cst.BaseExpression, at: StatementI
     if hops > MAX_HOPS:
         return None
     if isinstance(node, cst.Name):
-        definitions = reaching_definitions(module, node.value, at)
+        definitions = bindings(module, node.value, at)
         if not definitions or len(definitions) != 1:
             return None
         definition = definitions[0]
@@ -114,7 +114,7 @@ def argument_values(module: ModuleContext, ref: ParameterRef) -> list[ArgumentVa
         func = site.node.func
         if not isinstance(func, cst.Name) or func.value != ref.callable_name:
             continue
-        definitions = reaching_definitions(module, func.value, site.statement)
+        definitions = bindings(module, func.value, site.statement)
         if not definitions or any(d.target is not callee for d in definitions):
             continue
         argument = bind(signature, site.node).get(ref.name)

@@ -1,19 +1,25 @@
-"""Where a value came from: an activation, a clip, a one-hot, a model or layer, a loss object.
+"""Where a value came from: an activation, a clip, a one-hot, a model or layer, a loss object — the value
+analysis every rule asks (see docs/analysis.md).
 
-Flow-sensitive through assignments in the same scope (see ``dataflow``), through module-level functions'
-``return``s, ``self.x`` attributes bound once in a class, and through shape-only operations (reshape,
-squeeze, cast, indexing) that keep what a value *is*. Where the possibilities disagree, the answer is None.
+Flow-sensitive through assignments in the same scope (see ``dataflow``), tuple unpacking (each element
+separately), functions' and methods' ``return``s (each tuple element separately, parameters substituted by
+the call's arguments), lambdas, ``self.x`` attributes assigned anywhere in a class (tuple targets too),
+instances of the module's classes called as functions (their ``forward``/``call``), the project's own
+modules (``analysis.project``), and shape-only operations (reshape, squeeze, cast, indexing) that keep what a
+value *is*. A value that is a function's parameter is a ``PARAMETER`` origin: the callers' summaries
+(``analysis.summaries``) substitute what each call passes. Where the possibilities disagree, the answer is
+None.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 
 import libcst as cst
 
 from wce_lint.analysis.apis import LossAPI, loss_api
 from wce_lint.analysis.dataflow import reaching_definitions
-from wce_lint.analysis.module import ModuleContext, StatementInfo
+from wce_lint.analysis.module import ClassInfo, Definition, FunctionInfo, ModuleContext, StatementInfo
 from wce_lint.rule import TraceStep
 
 ACTIVATION = "activation"  # sigmoid / softmax / log_softmax / log_sigmoid output
@@ -22,6 +28,9 @@ ONE_HOT = "one_hot"
 MODEL = "model"  # a model or layer object (calling it gives MODEL_OUTPUT)
 MODEL_OUTPUT = "model_output"
 LOSS_OBJECT = "loss_object"
+TUPLE = "tuple"  # a tuple of values, each with its own origin (``return validity, label``)
+PARAMETER = "parameter"  # a parameter of the function being analysed: known only at its call sites
+INSTANCE = "instance"  # an object of a class of the project (its methods and forward/call are followed)
 
 SIGMOID, SOFTMAX, LOG_SOFTMAX, LOG_SIGMOID, LINEAR = "sigmoid", "softmax", "log_softmax", "log_sigmoid", "linear"
 PROBABILITY_ACTIVATIONS = frozenset({SIGMOID, SOFTMAX})
@@ -55,6 +64,19 @@ TRANSPARENT_FUNCTIONS = frozenset({
     "torch.flatten", "jax.numpy.reshape", "jax.numpy.squeeze", "numpy.squeeze", "numpy.reshape",
     "tensorflow.stop_gradient", "keras.ops.reshape", "keras.ops.squeeze",
 })
+# Inverse activations give logits back: torch.logit(p) / scipy's logit are raw scores, not probabilities.
+INVERSE_ACTIVATIONS = frozenset({"torch.logit", "torch.special.logit", "scipy.special.logit", "jax.scipy.special.logit"})
+# TF1-era layer *functions* return the layer's output tensor: (activation parameter, activation when absent).
+# `activation` is the third parameter of tf.layers.dense; fully_connected defaults to ReLU.
+DENSE_FUNCTIONS: dict[str, tuple[str, str | None]] = {
+    "tensorflow.layers.dense": ("activation", LINEAR),
+    "tensorflow.compat.v1.layers.dense": ("activation", LINEAR),
+    "tensorflow.contrib.layers.fully_connected": ("activation_fn", "other"),
+    "tensorflow.contrib.slim.fully_connected": ("activation_fn", "other"),
+    "tf_slim.fully_connected": ("activation_fn", "other"),
+    "tf_slim.layers.fully_connected": ("activation_fn", "other"),
+}
+FUNCTION = "function"  # a lambda (calling it gives what its body produces)
 TRANSPARENT_METHODS = frozenset({"reshape", "view", "squeeze", "unsqueeze", "flatten", "float", "double",
                                  "half", "to", "type", "contiguous", "view_as", "reshape_as", "detach", "cpu",
                                  "cuda", "astype"})
@@ -70,6 +92,13 @@ class Origin:
     inner: "Origin | None" = None  # for CLIP: what was clipped
     complement: bool = False  # `1 - sigmoid(x)`
     trace: tuple[TraceStep, ...] = ()
+    elements: tuple["Origin | None", ...] = ()  # for TUPLE
+    path: tuple[int, ...] = ()  # for PARAMETER: `p[0]` is element 0 of what the caller passes
+    called: bool = False  # for PARAMETER: the result of calling what the caller passes (`model(x)`)
+    # For PARAMETER, the function declaring it; for INSTANCE (and subclassed MODELs) the class and its module.
+    function: cst.FunctionDef | None = field(default=None, compare=False)
+    cls: ClassInfo | None = field(default=None, compare=False)
+    home: ModuleContext | None = field(default=None, compare=False)
 
     @property
     def is_probability(self) -> bool:
@@ -81,6 +110,39 @@ class Origin:
 
     def via(self, message: str, node: cst.CSTNode) -> "Origin":
         return replace(self, trace=(TraceStep(message, node), *self.trace))
+
+
+def bindings(module: ModuleContext, name: str, at: StatementInfo) -> list[Definition] | None:
+    """The bindings of ``name`` that may reach statement ``at`` — the one place every analysis asks (it is
+    the only caller of ``dataflow.reaching_definitions``). Unpacking a literal tuple (``a, b = 0.5, -1.0``)
+    binds each name to its element, so every follower sees it; other unpacking keeps ``value`` None (only
+    ``origin_of`` follows it). None when the set is open (unknown)."""
+    key = ("bindings", name, at.order, id(at.scope))
+    cached = module.cache.get(key, _MISSING)
+    if cached is not _MISSING:
+        return cached  # type: ignore[return-value]
+    found = reaching_definitions(module, name, at)
+    if found:
+        found = [_with_literal_element(d) for d in found]
+    module.cache[key] = found
+    return found
+
+
+_MISSING = object()
+
+
+def _with_literal_element(definition: Definition) -> Definition:
+    if definition.value is not None or definition.unpacked is None:
+        return definition
+    value, path = definition.unpacked
+    for index in path:
+        if not isinstance(value, (cst.Tuple, cst.List)) or any(
+                isinstance(e, cst.StarredElement) for e in value.elements):
+            return definition
+        if not -len(value.elements) <= index < len(value.elements):
+            return definition
+        value = value.elements[index].value
+    return replace(definition, value=value)
 
 
 def origin_of(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo | None,
@@ -117,33 +179,62 @@ class _Tracer:
         if isinstance(node, cst.Attribute):
             return self.attribute(node)
         if isinstance(node, cst.Subscript):
-            return self.sub(node.value)  # indexing keeps what the values are
+            return self.subscript(node)
         if isinstance(node, cst.BinaryOperation):
             return self.binary(node)
         if isinstance(node, cst.Await):
             return self.sub(node.expression)
+        if isinstance(node, cst.Tuple) and node.elements:
+            if any(isinstance(e, cst.StarredElement) for e in node.elements):
+                return None
+            return Origin(TUPLE, node, elements=tuple(self.sub(e.value) for e in node.elements))
+        if isinstance(node, cst.Lambda):
+            return Origin(FUNCTION, node, api="lambda")
         return None
 
     # -- names and attributes ----------------------------------------------------------------
     def name(self, node: cst.Name) -> Origin | None:
-        definitions = reaching_definitions(self.module, node.value, self.at)
+        definitions = bindings(self.module, node.value, self.at)
         if not definitions:
             return None
         origins = []
         for definition in definitions:
             if definition.value is None:
-                return None
-            origin = self.sub(definition.value, definition.statement)
-            if origin is not None and origin.kind == MODEL:
-                origin = self._with_added_layers(origin, node.value, definition)
+                origin = self._unbound(definition)
+                if origin is not None and origin.kind == PARAMETER:
+                    origins.append(origin)
+                    continue
+            else:
+                origin = self.sub(definition.value, definition.statement)
+                if origin is not None and origin.kind == MODEL:
+                    origin = self._with_added_layers(origin, node.value, definition)
             if origin is None:
                 return None
             origins.append(origin.via(f"`{node.value}` is assigned here", definition.target))
-        first = origins[0]
-        if any((o.kind, o.activation, o.complement) != (first.kind, first.activation, first.complement)
-               for o in origins[1:]):
-            return None  # branches disagree: stay silent
-        return first
+        return agree(origins)
+
+    def _unbound(self, definition) -> Origin | None:  # type: ignore[no-untyped-def]
+        """A name bound without a plain value: an element of an unpacked tuple, or a parameter."""
+        if definition.unpacked is not None:
+            value, path = definition.unpacked
+            return element(self.sub(value, definition.statement), path)
+        target, scope = definition.target, definition.statement.scope
+        if isinstance(target, cst.Param) and isinstance(scope, cst.FunctionDef):
+            return Origin(PARAMETER, target, api=target.name.value, function=scope)
+        if isinstance(target, cst.ImportFrom):
+            return self.imported_value(definition.name)
+        return None
+
+    def imported_value(self, name: str) -> Origin | None:
+        """A module-level value of another module of the project (``from models import D``), bound once there."""
+        from wce_lint.analysis.project import resolve_value
+
+        found = resolve_value(self.module, self.module.imports.resolve_dotted(name))
+        if found is None:
+            return None
+        home, definition = found
+        origin = origin_of(home, definition.value, definition.statement, self.depth + 1)
+        return origin.via(f"`{definition.name}` is assigned here", definition.target) if origin is not None else None
 
     def _with_added_layers(self, model: Origin, name: str, definition) -> Origin | None:  # type: ignore[no-untyped-def]
         """``model = Sequential(); model.add(Dense(1, activation="sigmoid"))``: the last added layer wins."""
@@ -163,29 +254,39 @@ class _Tracer:
         return None
 
     def self_attribute(self, attribute: str, node: cst.CSTNode) -> Origin | None:
+        """``self.x``: every assignment to it anywhere in the class must agree (which one holds when the
+        attribute is read is not known)."""
         owner = self._enclosing_class()
         if owner is None:
             return None
-        bound = owner.attributes.get(attribute, [])
-        if len(bound) != 1:
-            return None  # assigned in several places: which one holds at the call is unknown
-        value, statement = bound[0]
-        origin = self.sub(value, statement)
-        return origin.via(f"`self.{attribute}` is assigned here", value) if origin else None
+        return class_attribute(self.module, owner, attribute, self.depth)
 
-    def _enclosing_class(self):  # type: ignore[no-untyped-def]
+    def _enclosing_class(self) -> ClassInfo | None:
         scope = self.at.scope
         while scope is not None and not isinstance(scope, cst.Module):
             if isinstance(scope, cst.ClassDef):
-                return self.module.classes.get(scope.name.value)
+                owner = self.module.classes.get(scope.name.value)
+                return owner if owner is not None and owner.node is scope else None
             scope = self.module.enclosing_scope(scope)
         return None
+
+    def subscript(self, node: cst.Subscript) -> Origin | None:
+        inner = self.sub(node.value)
+        if inner is None:
+            return None
+        index = _literal_index(node)
+        if inner.kind == TUPLE:
+            return element(inner, (index,)) if index is not None else None
+        if inner.kind == PARAMETER:
+            # `outputs[0]` of a parameter: element 0 when the caller passes a tuple
+            return replace(inner, path=(*inner.path, index)) if index is not None and not inner.called else None
+        return inner  # indexing a tensor keeps what its values are
 
     def binary(self, node: cst.BinaryOperation) -> Origin | None:
         # `1 - sigmoid(x)` is still a probability (of the other class).
         if isinstance(node.operator, cst.Subtract) and _is_one(node.left):
             inner = self.sub(node.right)
-            if inner is not None and inner.kind == ACTIVATION and inner.activation == SIGMOID:
+            if inner is not None and inner.kind in (ACTIVATION, MODEL_OUTPUT) and inner.activation == SIGMOID:
                 return replace(inner, node=node, complement=not inner.complement)
         return None
 
@@ -198,6 +299,10 @@ class _Tracer:
         for name in names:
             if name in ACTIVATION_FUNCTIONS:
                 return Origin(ACTIVATION, node, ACTIVATION_FUNCTIONS[name], api_text)
+            if name in INVERSE_ACTIVATIONS:
+                return Origin(ACTIVATION, node, LINEAR, api_text)  # logits back from probabilities
+            if name in DENSE_FUNCTIONS:
+                return self.dense_function(node, name, api_text)
             if name in CLIP_FUNCTIONS:
                 inner = self.sub(node.args[0].value) if node.args else None
                 return Origin(CLIP, node, None, api_text, inner=inner)
@@ -211,28 +316,68 @@ class _Tracer:
                 return Origin(LOSS_OBJECT, node, None, api_text, loss=api)
             from wce_lint.analysis.keras_models import model_from_constructor
 
-            return model_from_constructor(module, node, self.at, self.depth)
+            model = model_from_constructor(module, node, self.at, self.depth)
+            if model is not None:
+                return model
+            result = self.project_call(node, names)
+            if result is None and isinstance(func, cst.Name):  # `D(x)` with `from models import D`
+                result = self.called(self.sub(func), node, api_text)
+            return result
         if isinstance(func, cst.Attribute):
             return self.method_call(node, func)
         if isinstance(func, cst.Call):
             # `nn.Sigmoid()(x)`, `Dense(1, activation="sigmoid")(x)`, `Model(...)(x)`
-            callee = self.sub(func)
-            return _called(callee, node, api_text)
+            return self.called(self.sub(func), node, api_text)
         if isinstance(func, cst.Name):
-            function = module.module_functions.get(func.value)
-            if function is not None and self._is_module_level(func.value):
-                return self.function_result(function, node)
+            function = self._local_function(func.value)
+            if function is not None:
+                return self.function_result(module, function, node)
             from wce_lint.analysis.keras_models import model_from_constructor
 
             model = model_from_constructor(module, node, self.at, self.depth)
             if model is not None:
                 return model
-            return _called(self.sub(func), node, api_text)
+            return self.called(self.sub(func), node, api_text)
         return None
 
-    def _is_module_level(self, name: str) -> bool:
-        definitions = reaching_definitions(self.module, name, self.at)
-        return bool(definitions) and all(isinstance(d.target, cst.FunctionDef) for d in definitions)
+    def dense_function(self, node: cst.Call, name: str, api_text: str) -> Origin | None:
+        """``tf.layers.dense(x, units, activation)``, ``slim.fully_connected(x, n, activation_fn)``: a tensor
+        whose values are what the activation makes them (the TF1 layer functions return outputs, not layers)."""
+        from wce_lint.analysis.apis import Signature
+        from wce_lint.analysis.calls import bind
+        from wce_lint.analysis.keras_models import activation_named
+
+        keyword, default = DENSE_FUNCTIONS[name]
+        binding = bind(Signature(("inputs", "units", keyword)), node)
+        if binding.open:
+            return None
+        argument = binding.value(keyword)
+        if argument is None:
+            kind: str | None = default
+        else:
+            kind = activation_named(self.module, argument)
+        return Origin(MODEL_OUTPUT, node, kind, api_text) if kind else None
+
+    def _local_function(self, name: str) -> FunctionInfo | None:
+        """The function a plain name calls, when every binding reaching the call is that one ``def``."""
+        definitions = bindings(self.module, name, self.at)
+        if not definitions or len(definitions) != 1 or not isinstance(definitions[0].target, cst.FunctionDef):
+            return None
+        return self.module.functions.get(id(definitions[0].target))
+
+    def project_call(self, node: cst.Call, names: frozenset[str]) -> Origin | None:
+        """A function or class imported from another module of the project."""
+        from wce_lint.analysis.project import resolve_symbol
+
+        symbol = resolve_symbol(self.module, names)
+        if symbol is None:
+            return None
+        home, definition = symbol
+        if isinstance(definition, FunctionInfo):
+            return self.function_result(home, definition, node)
+        from wce_lint.analysis.keras_models import subclassed
+
+        return subclassed(home, definition, node, self.depth)
 
     def method_call(self, node: cst.Call, func: cst.Attribute) -> Origin | None:
         method = func.attr.value
@@ -243,41 +388,242 @@ class _Tracer:
             return Origin(CLIP, node, None, f".{method}()", inner=self.sub(func.value))
         if method in TRANSPARENT_METHODS:
             return self.sub(func.value)
-        if isinstance(func.value, cst.Name) and func.value.value == "self":
+        is_self = isinstance(func.value, cst.Name) and func.value.value == "self"
+        if is_self:
             callee = self.self_attribute(method, func)  # self.head(x) where self.head = Dense(...)
             if callee is not None:
-                return _called(callee, node, api_text)
+                return self.called(callee, node, api_text)
         receiver = self.sub(func.value)
+        if receiver is not None and receiver.kind in (MODEL, INSTANCE) and receiver.cls is not None \
+                and receiver.home is not None and method in receiver.cls.methods:
+            return self.function_result(receiver.home, receiver.cls.methods[method], node, method=True)
         if receiver is not None and receiver.kind == MODEL and method in ("predict", "predict_on_batch", "forward",
                                                                             "__call__", "call"):
-            return _called(receiver, node, api_text)
-        if isinstance(func.value, cst.Name) and func.value.value == "self":
+            return self.called(receiver, node, api_text)
+        if receiver is not None and receiver.kind == PARAMETER and not receiver.called and method in (
+                "forward", "__call__", "call", "predict"):
+            return replace(receiver, called=True)
+        if is_self:
             owner = self._enclosing_class()
             if owner is not None and method in owner.methods:
-                return self.function_result(owner.methods[method], node)
+                return self.function_result(self.module, owner.methods[method], node, method=True)
         return None
 
-    def function_result(self, function, node: cst.Call) -> Origin | None:  # type: ignore[no-untyped-def]
-        """A function of this module whose every ``return`` has the same origin."""
-        if not function.returns:
+    def called(self, callee: Origin | None, node: cst.Call, api_text: str) -> Origin | None:
+        """Calling a model, a layer, an instance of the project's classes, a lambda or a parameter."""
+        if callee is None:
             return None
-        origins = [self.sub(value, statement) for value, statement in function.returns]
-        if any(o is None for o in origins):
-            return None
-        first = origins[0]
-        if any((o.kind, o.activation) != (first.kind, first.activation) for o in origins[1:]):  # type: ignore[union-attr]
-            return None
-        return first.via(f"returned by `{function.node.name.value}`", node)  # type: ignore[union-attr]
-
-
-def _called(callee: Origin | None, node: cst.Call, api_text: str) -> Origin | None:
-    """Calling a model or layer gives its output; calling an activation module applies it."""
-    if callee is None:
-        return None
-    if callee.kind == MODEL:
-        if callee.activation in (SIGMOID, SOFTMAX, LOG_SOFTMAX, LOG_SIGMOID):
+        if callee.cls is not None and callee.home is not None:
+            forward = callee.cls.methods.get("forward") or callee.cls.methods.get("call") \
+                or callee.cls.methods.get("__call__")
+            if forward is not None:
+                result = self.function_result(callee.home, forward, node, method=True)
+                if result is not None:
+                    return result
+        if callee.kind == MODEL:
             return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace)
-        return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace)
+        if callee.kind == PARAMETER and not callee.called and not callee.path:
+            return replace(callee, called=True)
+        if callee.kind == FUNCTION and isinstance(callee.node, cst.Lambda):
+            body = callee.node.body
+            at = self.module.statement_of(body)
+            produced = origin_of(self.module, body, at, self.depth + 1) if at is not None else None
+            # Only what the body produces itself (an activation call), never a name that may be a parameter.
+            if produced is not None and produced.node is body and produced.kind in (ACTIVATION, MODEL_OUTPUT):
+                return produced.via("returned by the lambda", node)
+        return None
+
+    def function_result(self, home: ModuleContext, function: FunctionInfo, node: cst.Call,
+                        method: bool = False) -> Origin | None:
+        """What a call of ``function`` (defined in ``home``) returns: every ``return`` must agree; parameters
+        are replaced by what this call passes."""
+        if not function.returns or self.depth > MAX_DEPTH:
+            return None
+        origins = [origin_of(home, value, statement, self.depth + 1) for value, statement in function.returns]
+        first = agree(origins)
+        if first is None:
+            return None
+        result = self.substitute(first, function.node, node, method)
+        name = function.node.name.value
+        return result.via(f"returned by `{name}`", node) if result is not None else None
+
+    def substitute(self, origin: Origin | None, function: cst.FunctionDef, call: cst.Call,
+                   method: bool) -> Origin | None:
+        """``origin`` as seen by the caller: the callee's parameters replaced by this call's arguments."""
+        if origin is None:
+            return None
+        if origin.kind == PARAMETER:
+            if origin.function is not function:
+                return None  # a parameter of a function enclosing the callee
+            argument = argument_for(function, origin.node, call, method)  # type: ignore[arg-type]
+            if argument is None:
+                return None
+            value = self.sub(argument.value)
+            if value is not None and origin.path:
+                value = element(value, origin.path) if value.kind in (TUPLE, PARAMETER) else value
+            if value is not None and origin.called:
+                value = self.called(value, call, self.module.code(call.func))
+            return value
+        if origin.kind == TUPLE:
+            return replace(origin, elements=tuple(self.substitute(e, function, call, method) for e in origin.elements))
+        if origin.kind == CLIP and origin.inner is not None and origin.inner.kind in (PARAMETER, TUPLE):
+            return replace(origin, inner=self.substitute(origin.inner, function, call, method))
+        return origin
+
+
+def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, depth: int) -> Origin | None:
+    """``self.<attribute>`` of a class: the agreed origin of every assignment to it in the class."""
+    origins = []
+    for value, statement in owner.attributes.get(attribute, []):
+        origin = origin_of(module, value, statement, depth + 1)
+        origins.append(origin.via(f"`self.{attribute}` is assigned here", value) if origin else None)
+    for value, statement, path in owner.unpacked_attributes.get(attribute, []):
+        origin = element(origin_of(module, value, statement, depth + 1), path)
+        origins.append(origin.via(f"`self.{attribute}` is assigned here", value) if origin else None)
+    if not origins or any(o is not None and o.kind == PARAMETER for o in origins):
+        return None  # a constructor's parameter: which value depends on the instance
+    return agree(origins)
+
+
+def argument_for(function: cst.FunctionDef, param: cst.Param, call: cst.Call,
+                 method: bool) -> cst.Arg | None:
+    """The argument ``call`` passes for ``param`` of ``function`` (``self`` skipped for methods); None when
+    unknown (``*args``/``**kwargs`` at the call, a star parameter, the default)."""
+    from wce_lint.analysis.apis import Signature
+    from wce_lint.analysis.calls import bind
+
+    params = function.params
+    if param is params.star_arg or param is params.star_kwarg:
+        return None
+    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
+    if method and positional:
+        positional = positional[1:]
+    signature = Signature(tuple(positional), tuple(p.name.value for p in params.kwonly_params))
+    return bind(signature, call).get(param.name.value)
+
+
+# Decorators that return the function they decorate, or one that computes the same values.
+TRANSPARENT_DECORATORS = frozenset({
+    "tensorflow.function", "torch.no_grad", "torch.inference_mode", "torch.jit.script", "jax.jit",
+    "functools.wraps", "staticmethod", "classmethod", "property", "torch.compile",
+})
+
+
+def is_followable(module: ModuleContext, function: FunctionInfo) -> tuple[bool, bool]:
+    """(whether calls of ``function`` may be followed into it, whether it is called without ``self``):
+    a decorator we do not know may replace it with anything."""
+    static = False
+    for decorator in function.node.decorators:
+        expression = decorator.decorator
+        if isinstance(expression, cst.Call):
+            expression = expression.func
+        names = module.qualified_names(expression)
+        if isinstance(expression, cst.Name) and expression.value in ("staticmethod", "classmethod", "property"):
+            static = static or expression.value == "staticmethod"
+            continue
+        if not names & TRANSPARENT_DECORATORS:
+            return False, False
+    return True, static
+
+
+def callee_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None,
+              depth: int = 0) -> tuple[ModuleContext, FunctionInfo, bool] | None:
+    """The function of the project a call runs — (its module, its info, whether ``self`` is bound) — for a
+    plain or imported function, ``self.method(…)``, ``obj.method(…)`` on an instance of a project class,
+    and an instance called as a function (its ``forward``/``call``); None for anything else."""
+    if at is None or depth > MAX_DEPTH:
+        return None
+    found = _callee(module, call, at, depth)
+    if found is None:
+        return None
+    home, function, method = found
+    followable, static = is_followable(home, function)
+    if not followable:
+        return None
+    return home, function, method and not static
+
+
+def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
+            depth: int) -> tuple[ModuleContext, FunctionInfo, bool] | None:
+    func = call.func
+    names = module.qualified_names(func)
+    tracer = _Tracer(module, at, depth)
+    if names:
+        from wce_lint.analysis.project import resolve_symbol
+
+        symbol = resolve_symbol(module, names)
+        if symbol is not None and isinstance(symbol[1], FunctionInfo):
+            return symbol[0], symbol[1], False
+        return None
+    if isinstance(func, cst.Name):
+        function = tracer._local_function(func.value)
+        if function is not None:
+            return module, function, False
+    if isinstance(func, cst.Attribute):
+        if isinstance(func.value, cst.Name) and func.value.value == "self":
+            owner = tracer._enclosing_class()
+            if owner is not None and func.attr.value in owner.methods \
+                    and func.attr.value not in owner.attributes:
+                return module, owner.methods[func.attr.value], True
+        receiver = tracer.sub(func.value)
+        if receiver is not None and receiver.cls is not None and receiver.home is not None:
+            method = receiver.cls.methods.get(func.attr.value)
+            if method is not None:
+                return receiver.home, method, True
+            if func.attr.value not in ("forward", "call", "__call__"):
+                return None
+        elif receiver is not None:
+            return None
+    if isinstance(func, (cst.Name, cst.Attribute, cst.Call)):
+        callee = tracer.sub(func)
+        if callee is not None and callee.cls is not None and callee.home is not None:
+            forward = callee.cls.methods.get("forward") or callee.cls.methods.get("call") \
+                or callee.cls.methods.get("__call__")
+            if forward is not None:
+                return callee.home, forward, True
+    return None
+
+
+def agree(origins: "list[Origin | None]") -> Origin | None:
+    """The common origin of several possibilities, or None when any is unknown or they disagree."""
+    if not origins or any(o is None for o in origins):
+        return None
+    first = origins[0]
+    key = _key(first)
+    return first if all(_key(o) == key for o in origins[1:]) else None
+
+
+def _key(origin: Origin | None) -> object:
+    if origin is None:
+        return None
+    return (origin.kind, origin.activation, origin.complement, origin.path, origin.called,
+            id(origin.node) if origin.kind == PARAMETER else None,
+            id(origin.cls.node) if origin.cls is not None else None,
+            tuple(_key(e) for e in origin.elements))
+
+
+def element(origin: Origin | None, path: tuple[int, ...]) -> Origin | None:
+    """Element ``path`` of a TUPLE origin (of what a parameter receives, for a PARAMETER)."""
+    for index in path:
+        if origin is None:
+            return None
+        if origin.kind == PARAMETER:
+            return replace(origin, path=(*origin.path, index)) if not origin.called else None
+        if origin.kind != TUPLE or not -len(origin.elements) <= index < len(origin.elements):
+            return None
+        origin = origin.elements[index]
+    return origin
+
+
+def _literal_index(node: cst.Subscript) -> int | None:
+    if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    value = node.slice[0].slice.value
+    if isinstance(value, cst.Integer):
+        return int(value.value)
+    if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus) \
+            and isinstance(value.expression, cst.Integer):
+        return -int(value.expression.value)
     return None
 
 

@@ -93,9 +93,9 @@ def _resolve_dtype(ev: "_Evaluator", node: cst.BaseExpression, framework: str | 
         value = ev.sub(node.value)
         return value.dtype if value is not None and value.dtype not in (PY_INT, PY_FLOAT, PY_BOOL) else None
     if isinstance(node, cst.Name) and ev.depth < 8:
-        from wce_lint.analysis.dataflow import reaching_definitions
+        from wce_lint.analysis.provenance import bindings
 
-        definitions = reaching_definitions(ev.module, node.value, ev.at)
+        definitions = bindings(ev.module, node.value, ev.at)
         if not definitions or any(d.value is None for d in definitions):
             return None
         found_all = {_resolve_dtype(ev.at_statement(d.statement), d.value, framework)  # type: ignore[arg-type]
@@ -712,9 +712,9 @@ def _is_device(ev: "_Evaluator", node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Call):
         return "torch.device" in ev.module.qualified_names(node.func)
     if isinstance(node, cst.Name):
-        from wce_lint.analysis.dataflow import reaching_definitions
+        from wce_lint.analysis.provenance import bindings
 
-        definitions = reaching_definitions(ev.module, node.value, ev.at)
+        definitions = bindings(ev.module, node.value, ev.at)
         return bool(definitions) and all(d.value is not None and _is_device(ev, d.value) for d in definitions)
     return False
 
@@ -725,9 +725,9 @@ _LAYER_SIGNATURES = {"units": Signature(("units",)), "out_features": Signature((
 
 def _bound_layer(ev: "_Evaluator", name: cst.Name) -> cst.Call | None:
     """``head = layers.Dense(4)`` … ``head(x)``: the layer construction a name is bound to."""
-    from wce_lint.analysis.dataflow import reaching_definitions
+    from wce_lint.analysis.provenance import bindings
 
-    definitions = reaching_definitions(ev.module, name.value, ev.at)
+    definitions = bindings(ev.module, name.value, ev.at)
     if not definitions or len(definitions) != 1:
         return None
     value = definitions[0].value

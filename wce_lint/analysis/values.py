@@ -12,7 +12,8 @@ from typing import Sequence
 
 import libcst as cst
 
-from wce_lint.analysis.dataflow import SHAPE, mutated_in_place, reaching_definitions
+from wce_lint.analysis.dataflow import SHAPE, mutated_in_place
+from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 
 MAX_ELEMENTS = 4096  # literal tensors larger than this keep their shape but not their elements
@@ -130,7 +131,7 @@ class _Evaluator:
 
     # -- names --------------------------------------------------------------------------------
     def name(self, node: cst.Name) -> Value | None:
-        definitions = reaching_definitions(self.module, node.value, self.at)
+        definitions = bindings(self.module, node.value, self.at)
         if not definitions:
             return None
         values = []

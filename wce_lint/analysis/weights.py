@@ -23,7 +23,7 @@ import libcst as cst
 
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import Binding, LossCall, bind
-from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
 from wce_lint.rule import TraceStep
@@ -111,7 +111,7 @@ def _op_names(module: ModuleContext, func: cst.BaseExpression) -> frozenset[str]
 
 # -- following a value back ----------------------------------------------------------------------
 def _is_builtin(module: ModuleContext, name: str, at: StatementInfo) -> bool:
-    return not module.imports.is_imported(name) and not reaching_definitions(module, name, at) \
+    return not module.imports.is_imported(name) and not bindings(module, name, at) \
         and not module.definitions(module.module, name)
 
 
@@ -128,7 +128,7 @@ def _bound_value(module: ModuleContext, node: cst.BaseExpression, at: StatementI
                  ) -> tuple[cst.BaseExpression, StatementInfo, TraceStep] | None:
     """The one value a name (or ``self.x``) holds where it is read; None when several or unknown."""
     if isinstance(node, cst.Name):
-        definitions = reaching_definitions(module, node.value, at)
+        definitions = bindings(module, node.value, at)
         if not definitions or len(definitions) != 1 or definitions[0].value is None:
             return None
         definition = definitions[0]
@@ -367,7 +367,7 @@ def _keras_model_width(module: ModuleContext, call: cst.Call, names: frozenset[s
         if layers_argument is None and isinstance(start, cst.Name):
             from wce_lint.analysis.keras_models import added_layers
 
-            definitions = reaching_definitions(module, start.value, at)
+            definitions = bindings(module, start.value, at)
             if definitions and len(definitions) == 1:
                 added = added_layers(module, start.value, at.scope, definitions[0].statement.order, at.order)
                 return _last_layer_width(module, added, at)
@@ -638,7 +638,7 @@ def tensor_key(module: ModuleContext, node: cst.BaseExpression, at: StatementInf
         base = base.value
     if not isinstance(base, cst.Name):
         return ("node", id(node))
-    definitions = reaching_definitions(module, base.value, at)
+    definitions = bindings(module, base.value, at)
     if not definitions:
         return None
     text = "".join(module.code(node).split())

@@ -39,7 +39,7 @@ def render(
         for line in _snippet(diagnostic, sources):
             out.write(line + "\n")
         for step in diagnostic.related:
-            out.write(f"  = note: {location(diagnostic.path, step.start)}: {step.message}\n")
+            out.write(f"  = note: {location(step.path or diagnostic.path, step.start)}: {step.message}\n")
         if diagnostic.help:
             out.write(f"  = help: {diagnostic.help}\n")
         if diagnostic.fix is not None:

@@ -63,7 +63,7 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "related": [
             {
                 "message": step.message,
-                "filename": filename,
+                "filename": _filename(step.path) if step.path else filename,
                 "cell": _cell(step.start),
                 "location": _location(step.start),
                 "end_location": _location(step.end),

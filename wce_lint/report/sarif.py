@@ -151,7 +151,10 @@ def _result(
             {
                 "id": number,
                 "message": {"text": step.message},
-                "physicalLocation": physical(step.start, step.end),
+                "physicalLocation": {
+                    "artifactLocation": _artifact_location(step.path, root),
+                    "region": _region(step.start, step.end),
+                } if step.path else physical(step.start, step.end),
                 **({"properties": _cell_annotations(step.start)["properties"]} if step.start.cell else {}),
             }
             for number, step in enumerate(diagnostic.related)

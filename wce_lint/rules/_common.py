@@ -13,7 +13,10 @@ if TYPE_CHECKING:
 
 def api_as_written(module: "ModuleContext", loss: "LossCall") -> str:
     """The loss API the way the user spelled it (``tf.nn.weighted_cross_entropy_with_logits``); for a loss
-    object, the class it was built from (``nn.BCEWithLogitsLoss``), not the variable holding it."""
+    object, the class it was built from (``nn.BCEWithLogitsLoss``), not the variable holding it. For a
+    call of a helper that passes its parameters on to a loss, the loss as the helper spells it."""
+    if loss.written is not None:
+        return loss.written
     return module.code((loss.constructor or loss.anchor).func)
 
 

@@ -33,8 +33,13 @@ def findings(module: "ModuleContext", kind: str) -> Iterator[Finding]:
         op = stable_op(found)
         written = short_code(module, found.log, 60)
         produced = f"`{activation.api}`"
-        if activation.node is not found.argument and module.line(activation.node) != module.line(found.log):
-            produced += f" (line {module.line(activation.node)})"
+        if activation.kind == "model_output":
+            produced = f"a model ending in {activation.activation} (`{activation.api}`"
+            produced += f", {module.where(activation.node)})" if activation.node is not found.argument else ")"
+        elif activation.node is not found.argument and module.where(activation.node) != module.where(found.log):
+            produced += f" ({module.where(activation.node)})"
+        if found.via:  # a helper takes the log of what this call passes
+            written = f"{short_code(module, found.argument)}` is passed on: {found.via}; `{written}"
         if found.guards:
             guards = " and ".join(dict.fromkeys(g.description for g in found.guards))
             message = (f"`{written}` takes the log of {'one minus ' if found.complement else ''}the output of "

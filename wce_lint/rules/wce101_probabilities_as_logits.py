@@ -94,7 +94,7 @@ def _activation(family: str) -> str:
 
 
 def _describe(module: "ModuleContext", value, origin: "Origin") -> str:  # type: ignore[no-untyped-def]
-    where = f" (line {module.line(origin.node)})"
+    where = f" ({module.where(origin.node)})"
     what = f"the output of `{origin.api}`" if origin.kind == "activation" else (
         f"the output of a model ending in {origin.activation} (`{origin.api}`)")
     if origin.complement:

@@ -72,7 +72,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
             node=use.argument.value,
             message=f"`{use.loss.api.logits}` of `{api}` expects probabilities but "
                     f"`{short_code(module, use.argument.value)}` is the output of a model whose last layer has "
-                    f"no activation (`{origin.api}`, line {module.line(origin.node)})",
+                    f"no activation (`{origin.api}`, {module.where(origin.node)})",
             help=_help(use.loss),
             fix=_from_logits_fix(module, use.loss),
             trace=(*origin.trace, TraceStep("the raw scores are produced here", origin.node)),

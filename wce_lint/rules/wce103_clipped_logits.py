@@ -60,7 +60,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         if origin.inner is not None and origin.inner.is_probability:
             continue  # clipped probabilities: WCE101 says what is wrong
         api = api_as_written(module, use.loss)
-        clipped = "" if origin.node is use.argument.value else f" (line {module.line(origin.node)})"
+        clipped = "" if origin.node is use.argument.value else f" ({module.where(origin.node)})"
         yield Finding(
             node=use.argument.value,
             message=f"`{short_code(module, use.argument.value)}` is clipped by `{origin.api}`{clipped} before "

@@ -1,0 +1,108 @@
+"""Project fixtures: folders of modules that import each other (``fixtures/projects/<name>/``), with
+``# expect:`` comments in any of them. The whole project is linted at once and each file alone (as
+pre-commit passes only the changed files): both must give exactly the expected findings, and the same ones.
+"""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.fixture_expectations import read_expectations
+from wce_lint.analysis import project as project_index
+from wce_lint.engine import lint_paths
+from wce_lint.settings import Settings
+
+PROJECTS = Path(__file__).resolve().parent.parent / "fixtures" / "projects"
+NAMES = sorted(p.name for p in PROJECTS.iterdir() if p.is_dir())
+
+
+def _files(root: Path) -> list[Path]:
+    return sorted(root.rglob("*.py"))
+
+
+def _lint(root: Path, files: list[Path], jobs: int = 1) -> list:
+    project_index.reset()
+    run = lint_paths(files, Settings(preview=True, root=root), jobs=jobs, use_cache=False)
+    assert not run.internal_errors, run.internal_errors
+    return run.diagnostics
+
+
+def _key(diagnostic) -> tuple:  # type: ignore[no-untyped-def]
+    return (Path(diagnostic.path).resolve(), diagnostic.code, diagnostic.start.line, diagnostic.start.display_column)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_whole_project_findings_are_exactly_the_expected_ones(name: str) -> None:
+    root = PROJECTS / name
+    found = {_key(d) for d in _lint(root, _files(root))}
+    found_lines = {(path, code, line) for path, code, line, _ in found}
+    missing, expected_lines = [], set()
+    for file in _files(root):
+        expected, _, nothing = read_expectations(file)
+        assert expected or nothing, f"{file}: add `# expect: …` comments or `# expect: nothing`"
+        for e in expected:
+            expected_lines.add((file.resolve(), e.code, e.line))
+            hit = (file.resolve(), e.code, e.line, e.column) in found if e.column is not None else (
+                (file.resolve(), e.code, e.line) in found_lines)
+            if not hit:
+                missing.append((file.name, e.code, e.line, e.column))
+    extra = sorted((p.name, c, l, col) for p, c, l, col in found if (p, c, l) not in expected_lines)
+    assert not missing and not extra, f"\nmissing: {missing}\nunexpected: {extra}"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_one_file_runs_give_what_the_whole_project_run_gives_for_that_file(name: str) -> None:
+    root = PROJECTS / name
+    whole = _lint(root, _files(root))
+    for file in _files(root):
+        alone = _lint(root, [file])
+        mine = [d for d in whole if Path(d.path).resolve() == file.resolve()]
+        assert [(d.code, d.start, d.message, d.related) for d in alone] == \
+            [(d.code, d.start, d.message, d.related) for d in mine], file.name
+
+
+def test_two_processes_give_what_one_gives() -> None:
+    root = PROJECTS / NAMES[0]
+    assert _lint(root, _files(root), jobs=1) == _lint(root, _files(root), jobs=2)
+
+
+def test_trace_steps_in_another_module_name_that_module(tmp_path: Path) -> None:
+    root = PROJECTS / "ganlab"
+    train = root / "ganlab" / "train.py"
+    diagnostics = _lint(root, [train])
+    first = next(d for d in diagnostics if d.start.line == 17)
+    paths = {Path(step.path).name for step in first.related if step.path}
+    assert "models.py" in paths  # `self.model = nn.Sequential(…)` lives there
+    assert all(step.path is None or Path(step.path).exists() for step in first.related)
+
+
+def test_a_changed_helper_invalidates_the_cached_result_of_its_caller(tmp_path: Path) -> None:
+    root = tmp_path / "ganlab"
+    shutil.copytree(PROJECTS / "ganlab", root)
+    train = root / "ganlab" / "train.py"
+    settings = Settings(preview=True, root=root)
+    project_index.reset()
+    before = lint_paths([train], settings, jobs=1, use_cache=True).diagnostics
+    assert any(d.start.line == 28 for d in before)
+    losses = root / "ganlab" / "losses.py"
+    # the helper now applies the sigmoid itself, through the probability loss: probabilities are right there
+    losses.write_text(losses.read_text().replace(
+        "return F.binary_cross_entropy_with_logits(scores, targets)\n",
+        "return F.binary_cross_entropy(scores, targets)\n", 1))
+    after = lint_paths([train], settings, jobs=1, use_cache=True).diagnostics
+    assert not any(d.start.line == 28 for d in after)
+
+
+def test_only_the_evaluator_follows_definitions() -> None:
+    """Every analysis asks ``provenance.bindings`` what a name is bound to; rules ask the analyses."""
+    package = Path(__file__).resolve().parent.parent / "wce_lint"
+    callers = sorted(
+        str(path.relative_to(package)) for path in package.rglob("*.py")
+        if "reaching_definitions(" in path.read_text(encoding="utf-8") and path.name != "dataflow.py"
+    )
+    assert callers == ["analysis/provenance.py"]
+    for rule in (package / "rules").glob("*.py"):
+        assert "bindings(" not in rule.read_text(encoding="utf-8"), rule.name

@@ -1,0 +1,149 @@
+"""Function summaries, backwards: which parameters of a function reach which sink — a slot of a loss call
+(``logits=``, ``labels=``, ``pos_weight=``, ``sample_weight=``, focal ``gamma``/``alpha`` …) — directly or
+through the functions it calls (Pysa's "parameter → sink" half of a summary; the "what it returns" half is
+``provenance.function_result``).
+
+A call of such a function is then a loss call of its own, a *call-site loss call*: the loss API of the
+sink, with the call's arguments in the slots the parameters reach and every other slot unknown. Every rule
+checks it like a loss call written in place, so the finding sits at the argument where the misuse becomes
+certain, and the trace leads into the helper. A helper called rightly and wrongly is reported only at the
+wrong call; its own loss call sees a parameter, which no rule judges.
+
+Summaries are computed on demand and memoised per function. Recursion is cut where a function is reached
+again while its summary is being computed (an under-approximation: fewer findings, never wrong ones), and
+chains of helpers are followed to ``MAX_CHAIN`` calls.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+import libcst as cst
+
+from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
+from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, origin_of
+from wce_lint.rule import TraceStep
+
+MAX_CHAIN = 6
+
+
+@dataclass(frozen=True)
+class SlotSink:
+    """Parameter ``parameter`` of a function reaches slot ``slot`` of ``loss`` (a loss call in ``home``)."""
+
+    parameter: cst.Param
+    slot: str
+    loss: LossCall
+    home: ModuleContext
+    trace: tuple[TraceStep, ...]  # from the parameter to the loss, through any helpers in between
+    chain: int = 0
+
+
+def function_sinks(home: ModuleContext, function: FunctionInfo, chain: int = 0) -> list[SlotSink]:
+    """The sinks the parameters of ``function`` (defined in ``home``) reach (memoised)."""
+    key = ("sinks", id(function.node))
+    cached = home.cache.get(key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    if chain > MAX_CHAIN:
+        return []
+    home.cache[key] = []  # reached again while being computed (recursion): no sinks through that path
+    sinks: list[SlotSink] = []
+    name = function.node.name.value
+    for loss in direct_loss_calls(home):
+        if loss.statement is None or loss.statement.scope is not function.node or loss.arguments is None:
+            continue
+        for slot, argument in loss.arguments.arguments.items():
+            param = _parameter(home, function, argument.value, loss.statement)
+            if param is None:
+                continue
+            where = f"{home.short_path()}:{home.line(argument.value)}"
+            step = TraceStep(f"`{param.name.value}` reaches `{slot}` of `{_written(home, loss)}` in `{name}` "
+                             f"({where})", argument.value)
+            sinks.append(SlotSink(param, slot, loss, home, (step,), 0))
+    for site in home.calls:
+        if site.statement.scope is not function.node:
+            continue
+        callee = callee_of(home, site.node, site.statement)
+        if callee is None or callee[1] is function:
+            continue
+        callee_home, callee_function, method = callee
+        for inner in function_sinks(callee_home, callee_function, chain + 1):
+            argument = argument_for(callee_function.node, inner.parameter, site.node, method)
+            if argument is None:
+                continue
+            param = _parameter(home, function, argument.value, site.statement)
+            if param is None:
+                continue
+            step = TraceStep(f"`{param.name.value}` is passed to `{callee_function.node.name.value}` in "
+                             f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
+            sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1))
+    home.cache[key] = sinks
+    return sinks
+
+
+def _parameter(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpression,
+               at: StatementInfo) -> cst.Param | None:
+    """The parameter of ``function`` that ``value`` is, unchanged in meaning (names, reshapes, casts)."""
+    origin = origin_of(home, value, at)
+    if origin is None or origin.kind != PARAMETER or origin.function is not function.node:
+        return None
+    if origin.path or origin.called:
+        return None
+    return origin.node  # type: ignore[return-value]
+
+
+def _written(home: ModuleContext, loss: LossCall) -> str:
+    return home.code((loss.constructor or loss.anchor).func)
+
+
+def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
+    """Calls in ``module`` of functions whose parameters reach loss slots, as loss calls (memoised)."""
+    cached = module.cache.get("call_site_loss_calls")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: list[LossCall] = []
+    traces: dict[int, tuple[TraceStep, ...]] = {}
+    for site in module.calls:
+        callee = callee_of(module, site.node, site.statement)
+        if callee is None:
+            continue
+        home, function, method = callee
+        if site.statement.scope is function.node:
+            continue  # a recursive call
+        by_loss: dict[int, list[SlotSink]] = {}
+        for sink in function_sinks(home, function):
+            by_loss.setdefault(id(sink.loss.anchor), []).append(sink)
+        for sinks in by_loss.values():
+            arguments: dict[str, cst.Arg] = {}
+            trace: tuple[TraceStep, ...] = ()
+            for sink in sinks:
+                argument = argument_for(function.node, sink.parameter, site.node, method)
+                if argument is None:
+                    continue
+                arguments.setdefault(sink.slot, argument)
+                trace = trace or sink.trace
+                traces.setdefault(id(argument.value), sink.trace)
+            if not arguments:
+                continue
+            loss = sinks[0].loss
+            from wce_lint.analysis.losses import expects, from_logits
+
+            found.append(LossCall(
+                loss.api, site.node, Binding(arguments, (), True), site.statement,
+                via=trace, written=_written(sinks[0].home, loss),
+                fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
+            ))
+        traces.setdefault(id(site.node), ())
+    module.cache["call_site_traces"] = {k: v for k, v in traces.items() if v}
+    module.cache["call_site_loss_calls"] = found
+    return found
+
+
+def call_site_trace(module: ModuleContext, node: cst.CSTNode) -> tuple[TraceStep, ...]:
+    """The steps into the helper for a finding at a call-site argument (empty for any other node)."""
+    traces = module.cache.get("call_site_traces")
+    if not traces:
+        return ()
+    return traces.get(id(node), ())  # type: ignore[union-attr]
