@@ -38,6 +38,7 @@ def _json_error(name: str) -> tuple[int, int]:
 
 
 _INCOMPLETE_LINE = "loss = tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=x,"
+_OPENED_BLOCK_LINE = "for step in range(3):  # the body was meant to follow in the next cell"
 # Notebooks whose findings cannot be written in a cell: (code, cell, line, column) and a phrase of the message.
 # Cell 0 is a position in the JSON text itself.
 HOSTILE: dict[str, tuple[set[tuple[str, int, int, int]], str]] = {
@@ -48,6 +49,10 @@ HOSTILE: dict[str, tuple[set[tuple[str, int, int, int]], str]] = {
     "bad_source.ipynb": ({("WCE000", 0, 1, 1)}, "cell 2: `source` is an object, not a string or a list"),
     # A bracket opened in cell 1 and closed in cell 2 would parse as one module, but Jupyter runs cells alone.
     "incomplete_cell.ipynb": ({("WCE000", 1, 2, len(_INCOMPLETE_LINE) + 1)}, "'(' was never closed"),
+    # A block opened at the end of cell 1 and its (indented) body in cell 2: Jupyter fails on cell 1.
+    "block_opened_in_one_cell.ipynb": (
+        {("WCE000", 1, 2, len(_OPENED_BLOCK_LINE) + 1)}, "expected an indented block after 'for' statement on line 2"
+    ),
 }
 WITH_EXPECTATIONS = sorted(
     p for p in NOTEBOOKS.glob("*.ipynb") if not p.name.endswith(".fixed.ipynb") and p.name not in HOSTILE
@@ -319,6 +324,16 @@ def test_stdin_with_a_notebook_name(tmp_path: Path) -> None:
     no_traceback(result)
     assert "nb.ipynb:cell 9:1:94: WCE203" in result.stdout
     assert "\n1 | weighted = tf.nn.weighted_cross_entropy_with_logits(" in result.stdout
+
+
+def test_stdin_fix_prints_the_fixed_notebook_json(tmp_path: Path) -> None:
+    data = (NOTEBOOKS / "fix_from_logits.ipynb").read_bytes()
+    result = subprocess.run(
+        [sys.executable, "-m", "wce_lint", "--fix", "--unsafe-fixes", "--stdin-filename", "nb.ipynb", "-"],
+        cwd=tmp_path, input=data, capture_output=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == (NOTEBOOKS / "fix_from_logits.fixed.ipynb").read_bytes()
 
 
 def test_the_cache_returns_cell_positions(notebook_project: Path) -> None:

@@ -36,16 +36,24 @@ class Position:
     def _key(self) -> tuple[int, int, int]:
         return (self.cell, self.line, self.column)
 
-    def __lt__(self, other: Position) -> bool:
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
         return self._key() < other._key()
 
-    def __le__(self, other: Position) -> bool:
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
         return self._key() <= other._key()
 
-    def __gt__(self, other: Position) -> bool:
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
         return self._key() > other._key()
 
-    def __ge__(self, other: Position) -> bool:
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
         return self._key() >= other._key()
 
 

@@ -379,7 +379,10 @@ def _code_cell(index: int, source: str, first_line: int, is_python: bool) -> Cod
             # A light scan of brackets, strings and comments finds the logical lines: a `%` continuing an
             # expression in brackets is Python's modulo, not a magic.
             scanner.feed(line)
-    open_at_end = continued_escape or not scanner.at_logical_start()  # a hint: CPython decides
+    # A hint (CPython decides): the cell ends inside a bracket, a string or a continuation, or its last code
+    # line opens a block (`for step in steps:`) whose body would otherwise be read from the next cell.
+    last_code = next((line for line in reversed(module_lines) if line.strip() and not line.lstrip().startswith("#")), "")
+    open_at_end = continued_escape or not scanner.at_logical_start() or last_code.split("#")[0].rstrip().endswith(":")
     dedent = _leading_indent(lines)
     if dedent:
         module_lines = [line[dedent:] if line.strip() else "" for line in module_lines]
