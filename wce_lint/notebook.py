@@ -18,7 +18,7 @@ included, as ruff does and as a notebook viewer counts them.
 Writing back (``--fix``) replaces only the JSON tokens of the changed ``source`` values — of the changed
 lines, when ``source`` is a list of lines — and checks that the result decodes to the same document apart
 from those sources, so indentation, key order, outputs, metadata and the trailing newline stay byte for
-byte.
+byte (``wce_lint.notebook_json``).
 
 Why the standard ``json`` module and a small token scanner rather than ``nbformat``: the checker's only
 dependencies are LibCST and click, and the CLI must start fast. ``nbformat`` brings ``jsonschema``,
@@ -33,10 +33,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field, replace
-from difflib import SequenceMatcher
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterator
 
+from wce_lint import notebook_json
 from wce_lint.diagnostics import Diagnostic, Edit, Fix, Position, RelatedLocation
 from wce_lint.source import split_lines
 
@@ -81,16 +81,6 @@ class CodeCell:
     dedent: int = 0  # leading indentation IPython removes from every line of the cell (module column + this)
 
 
-@dataclass
-class _SourceToken:
-    """Where a cell's ``source`` value lies in the JSON text: the whole value, and each string in it."""
-
-    start: int
-    end: int
-    strings: list[tuple[int, int]] = field(default_factory=list)  # (start, end) of each string token
-    is_list: bool = False
-
-
 class Notebook:
     """A parsed notebook: the JSON text and document, its code cells and the module they form."""
 
@@ -106,7 +96,7 @@ class Notebook:
             module_lines.extend(cell.module_lines)
             self._line_to_cell.extend((cell.index, number) for number in range(1, len(cell.lines) + 1))
         self.module = "".join(line + "\n" for line in module_lines)
-        self._tokens: dict[int, _SourceToken] | None = None
+        self._tokens: dict[int, notebook_json.SourceToken] | None = None
 
     # -- what the engine asks -------------------------------------------------------------------------
     @property
@@ -188,76 +178,22 @@ class Notebook:
 
         return re.sub(r"\bline (\d+)\b", cell_line, text)
 
-    # -- what the reporters ask -----------------------------------------------------------------------
+    # -- what the reporters ask, and writing back ---------------------------------------------------
     def json_position(self, position: Position) -> tuple[int, int] | None:
         """Where a cell position lies in the JSON text: (1-based line, 0-based column), or None."""
         cell = self._by_index.get(position.cell)
         token = self._source_tokens().get(position.cell)
-        if cell is None or token is None or not token.strings:
+        if cell is None or token is None:
             return None
-        starts = _line_offsets(cell.source)
-        offset = starts[min(max(position.line, 1), len(starts)) - 1] + max(position.column, 0)
-        consumed = 0
-        for number, (start, end) in enumerate(token.strings):
-            length = len(json.loads(self.text[start:end]))
-            if offset < consumed + length or number == len(token.strings) - 1:
-                raw = _raw_offset(self.text, start, end, offset - consumed)
-                line = self.text.count("\n", 0, raw) + 1
-                return line, raw - (self.text.rfind("\n", 0, raw) + 1)
-            consumed += length
-        return None
+        return notebook_json.text_position(self.text, token, cell.source, position.line, position.column)
 
-    # -- writing back ---------------------------------------------------------------------------------
     def with_sources(self, sources: dict[int, str]) -> str:
         """The JSON text with the ``source`` of each cell in ``sources`` replaced, nothing else changed."""
-        tokens = self._source_tokens()
-        ensure_ascii = _writes_ascii_escapes(self.text)
-        replacements = []
-        for index, new_source in sources.items():
-            token = tokens[index]
-            replacements.append((token.start, token.end, self._source_json(token, new_source, ensure_ascii)))
-        text = self.text
-        for start, end, content in sorted(replacements, reverse=True):
-            text = text[:start] + content + text[end:]
-        self._check_only_sources_changed(text, sources)
-        return text
+        return notebook_json.replace_sources(self.text, self._source_tokens(), sources)
 
-    def _source_json(self, token: _SourceToken, source: str, ensure_ascii: bool) -> str:
-        if not token.is_list:
-            return json.dumps(source, ensure_ascii=ensure_ascii)
-        old_tokens = [self.text[start:end] for start, end in token.strings]
-        old = [json.loads(raw) for raw in old_tokens]
-        new = re.findall(r"[^\n]*\n|[^\n]+$", source)  # lines with their "\n", as Jupyter writes them
-        if not old_tokens:
-            return "[" + ", ".join(json.dumps(line, ensure_ascii=ensure_ascii) for line in new) + "]"
-        opening = self.text[token.start + 1 : token.strings[0][0]]
-        closing = self.text[token.strings[-1][1] : token.end - 1]
-        separator = self.text[token.strings[0][1] : token.strings[1][0]] if len(old_tokens) > 1 else "," + opening
-        pieces: list[str] = []
-        for tag, old_start, old_end, new_start, new_end in SequenceMatcher(None, old, new, autojunk=False).get_opcodes():
-            if tag == "equal":
-                pieces.extend(old_tokens[old_start:old_end])  # unchanged lines keep their exact escapes
-            else:
-                pieces.extend(json.dumps(line, ensure_ascii=ensure_ascii) for line in new[new_start:new_end])
-        if not pieces:
-            return "[]"
-        return "[" + opening + separator.join(pieces) + closing + "]"
-
-    def _check_only_sources_changed(self, text: str, sources: dict[int, str]) -> None:
-        written = json.loads(text.lstrip("\ufeff"))
-        before = json.loads(self.text.lstrip("\ufeff"))
-        for index, source in sources.items():
-            cell = written["cells"][index - 1]
-            value = cell["source"]
-            if ("".join(value) if isinstance(value, list) else value) != source:
-                raise AssertionError(f"cell {index}: the written source is not the fixed one")
-            cell["source"] = before["cells"][index - 1]["source"] = None
-        if written != before:
-            raise AssertionError("writing the fixed sources changed another part of the notebook")
-
-    def _source_tokens(self) -> dict[int, _SourceToken]:
+    def _source_tokens(self) -> dict[int, notebook_json.SourceToken]:
         if self._tokens is None:
-            self._tokens = _scan_sources(self.text)
+            self._tokens = notebook_json.scan_sources(self.text)
         return self._tokens
 
 
@@ -466,89 +402,6 @@ class _Scanner:
                 return position + len(self.quote)
             position += 1
         return None
-
-
-# -- the JSON tokens of the sources ------------------------------------------------------------------
-_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"|[{}\[\]:,]|[^\s{}\[\]:,"]+', re.DOTALL)
-
-
-def _scan_sources(text: str) -> dict[int, _SourceToken]:
-    """The span of each cell's ``source`` value (cell numbers 1-based), from the JSON tokens. The text was
-    accepted by ``json.loads`` already, so only the structure is followed; a repeated key is resolved as
-    ``json`` does (the last one wins)."""
-    found: dict[int, _SourceToken] = {}
-    # Each frame: [kind, key or index of the child being read, expecting a key, path of the container].
-    stack: list[list[Any]] = []
-    current: _SourceToken | None = None
-    for match in _TOKEN.finditer(text):
-        token = match.group(0)
-        if not stack:
-            if token == "{":
-                stack.append(["{", None, True, ()])
-            continue
-        frame = stack[-1]
-        kind = frame[0]
-        if token in "{[":
-            path = (*frame[3], frame[1])
-            if _is_source_path(path) and token == "[":
-                current = found[path[1] + 1] = _SourceToken(match.start(), -1, is_list=True)
-            stack.append([token, None if token == "{" else 0, token == "{", path])
-        elif token in "}]":
-            stack.pop()
-            if token == "]" and current is not None and _is_source_path(frame[3]):
-                current.end = match.end()
-                current = None
-        elif token == ":":
-            frame[2] = False
-        elif token == ",":
-            if kind == "{":
-                frame[2] = True
-            else:
-                frame[1] += 1
-        elif kind == "{" and frame[2]:
-            frame[1] = json.loads(token)
-            if frame[3] == () and frame[1] == "cells":
-                found.clear()  # a repeated "cells" key: only the last counts
-        else:
-            path = (*frame[3], frame[1])
-            if _is_source_path(path) and token.startswith('"'):
-                found[path[1] + 1] = _SourceToken(match.start(), match.end(), [(match.start(), match.end())])
-            elif kind == "[" and current is not None and _is_source_path(frame[3]) and token.startswith('"'):
-                current.strings.append((match.start(), match.end()))
-    return found
-
-
-def _is_source_path(path: tuple[Any, ...]) -> bool:
-    return len(path) == 3 and path[0] == "cells" and isinstance(path[1], int) and path[2] == "source"
-
-
-def _raw_offset(text: str, start: int, end: int, characters: int) -> int:
-    """The offset in ``text`` of the ``characters``-th decoded character of the JSON string token
-    ``text[start:end]`` (escapes count as the one character they stand for)."""
-    position, seen = start + 1, 0
-    while position < end - 1 and seen < characters:
-        if text[position] == "\\":
-            if text[position + 1] == "u":
-                code = int(text[position + 2 : position + 6], 16)
-                following = text[position + 6 : position + 8]
-                position += 12 if 0xD800 <= code < 0xDC00 and following == "\\u" else 6
-            else:
-                position += 2
-        else:
-            position += 1
-        seen += 1
-    return position
-
-
-def _writes_ascii_escapes(text: str) -> bool:
-    """Whether the notebook's writer escaped non-ASCII characters (``\\u00e9``) rather than writing them."""
-    if any(ord(char) > 127 for char in text.lstrip("\ufeff")):
-        return False
-    return re.search(r"\\u(?:00[89a-fA-F]|0[1-9a-fA-F]|[1-9a-fA-F])[0-9a-fA-F]{2}", text) is not None
-
-
-def _line_offsets(text: str) -> list[int]:
-    return [0, *(match.end() for match in re.finditer(r"\r\n|\r|\n", text))]
 
 
 # -- fixing and diffing ----------------------------------------------------------------------------
