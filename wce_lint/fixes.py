@@ -159,7 +159,9 @@ def write_atomically(path: Path, data: bytes) -> None:
 def unified_diff(path: str, before: bytes, after: bytes) -> str:
     import difflib
 
-    if path.lower().endswith(".ipynb"):  # a diff of the JSON would be unreadable: one per changed cell
+    from wce_lint.engine import NOTEBOOK_SUFFIX
+
+    if path.lower().endswith(NOTEBOOK_SUFFIX):  # a diff of the JSON would be unreadable: one per changed cell
         from wce_lint.notebook import cell_diff
 
         return cell_diff(path, before, after)

@@ -11,9 +11,12 @@ of a cell, so positions map back to ``(cell, line)`` without arithmetic on offse
   Python (VS Code's ``metadata.vscode.languageId``), contributes empty lines;
 * markdown and raw cells contribute nothing (they are not part of the module).
 
-Columns are unchanged (only whole lines are replaced) and line breaks are ``\\n`` in the module, whatever the
-cell held (CRLF inside a source only ends a line). Cells are numbered 1-based among *all* cells, markdown
-included, as ruff does and as a notebook viewer counts them.
+Columns are unchanged (only whole lines are replaced), except in a cell whose lines all share an indentation:
+IPython runs it dedented, so the module holds it dedented and its columns are shifted back. Line breaks are
+``\\n`` in the module, whatever the cell held (CRLF inside a source only ends a line). Jupyter compiles each
+cell alone, so a cell that ends inside a bracket or a string, or on a block header, is a syntax error of
+that cell (``incomplete_cell``), not the start of a statement the next cell finishes. Cells are numbered
+1-based among *all* cells, markdown included, as ruff does and as a notebook viewer counts them.
 
 Writing back (``--fix``) replaces only the JSON tokens of the changed ``source`` values — of the changed
 lines, when ``source`` is a list of lines — and checks that the result decodes to the same document apart
@@ -44,7 +47,6 @@ if TYPE_CHECKING:
     from wce_lint.fixes import FixResult
     from wce_lint.settings import Settings
 
-NOTEBOOK_SUFFIX = ".ipynb"
 _SKIP_FILE = re.compile(r"#\s*wce-lint\s*:\s*skip-file\b", re.IGNORECASE)
 # IPython's escapes at the start of a logical line: %magic, %%cell magic, !shell, ?help (and ;, / autocall
 # are left out: rare, and `/` would hide real syntax errors).
@@ -52,10 +54,6 @@ _ESCAPE = re.compile(r"[ \t]*[%!?]")
 # `files = !ls`, `result = %timeit -o f()`: an assignment from a magic or a shell escape.
 _ASSIGNED_ESCAPE = re.compile(r"[ \t]*[A-Za-z_][\w.,\[\] \t]*=[ \t]*[%!]")
 _PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3"})
-
-
-def is_notebook_path(path: str) -> bool:
-    return path.lower().endswith(NOTEBOOK_SUFFIX)
 
 
 class NotebookError(Exception):
