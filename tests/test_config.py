@@ -98,6 +98,14 @@ def test_every_key_is_read(repo: Path) -> None:
         extend-exclude = ["generated/**"]
         preview = true
         output-format = "json"
+        tensorflow-version = "1"
+
+        [tool.wce-lint.loss-apis."mmdet.models.losses.sigmoid_focal_loss"]
+        expects = "logits"
+        family = "sigmoid"
+        prediction = "pred"
+        labels = "target"
+        signature = ["pred", "target", "weight", "gamma", "alpha", "reduction", "avg_factor"]
         """,
     )
     config = load_config(path)
@@ -111,6 +119,10 @@ def test_every_key_is_read(repo: Path) -> None:
     assert settings.extend_exclude == ("generated/**",)
     assert settings.preview is True
     assert settings.output_format == "json"
+    assert settings.tensorflow_version == "1"
+    (api,) = settings.loss_apis
+    assert api.names == ("mmdet.models.losses.sigmoid_focal_loss",) and api.logits == "pred"
+    assert api.signature.positional[:2] == ("pred", "target") and api.framework == "mmdet"
     assert settings.root == repo
     assert settings.config_path == path
 

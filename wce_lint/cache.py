@@ -98,6 +98,12 @@ class KeyMaker:
         digest.update(b"\0")
         digest.update(path.encode("utf-8", "surrogateescape"))
         digest.update(b"\0")
+        if self.settings.tensorflow_version == "auto":
+            # The TensorFlow generation may come from the project's dependency pins, outside the file.
+            from wce_lint.analysis.tf_generation import pin_fingerprint
+
+            digest.update(pin_fingerprint(path, str(self.settings.root)))
+            digest.update(b"\0")
         digest.update(data)
         return digest.hexdigest()[:32]
 
@@ -124,7 +130,7 @@ class Cache:
         entries = _read_entries(self.file)
         if entries is not None:
             self._entries = entries
-            self._loaded_stamp = _stamp(self.file)
+            self._loaded_stamp = file_stamp(self.file)
 
     def get(self, path: str, key: str) -> list[Diagnostic] | None:
         """The cached diagnostics of ``path`` if its digest is ``key``; None on a miss (or a bad entry)."""
@@ -175,7 +181,7 @@ class Cache:
 
     def _save(self) -> None:
         entries = self._entries
-        if self._loaded_stamp != _stamp(self.file):
+        if self._loaded_stamp != file_stamp(self.file):
             # Another run wrote meanwhile: keep what it learnt about files this run did not touch.
             on_disk = _read_entries(self.file) or {}
             on_disk.update(self._changed)
@@ -196,10 +202,11 @@ class Cache:
                 pass
             raise
         self._changed = {}
-        self._loaded_stamp = _stamp(self.file)
+        self._loaded_stamp = file_stamp(self.file)
 
 
-def _stamp(file: Path) -> tuple[int, int] | None:
+def file_stamp(file: Path) -> tuple[int, int] | None:
+    """(modification time, size) of a file, None when it cannot be read: enough to see it changed."""
     try:
         stat = file.stat()
     except OSError:

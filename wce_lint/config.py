@@ -193,6 +193,37 @@ def _per_file_ignores(value: Any, where: str) -> tuple[tuple[str, tuple[str, ...
     return tuple((pattern, _selectors(codes, f"{where}.{json.dumps(pattern)}")) for pattern, codes in value.items())
 
 
+def _tensorflow_version(value: Any, where: str) -> str:
+    from wce_lint.analysis.tf_generation import VERSIONS
+
+    if not isinstance(value, str) or value not in VERSIONS:
+        raise ConfigError(f"{where}: expected one of {', '.join(json.dumps(v) for v in VERSIONS)}, got {_show(value)}")
+    return value
+
+
+def _loss_apis(value: Any, where: str) -> tuple[Any, ...]:
+    """``[tool.wce-lint.loss-apis."qualified.name"]`` tables: validated like the built-in table."""
+    from wce_lint.analysis.apis import LossAPIError, apis_from_table
+
+    if not isinstance(value, dict):
+        raise ConfigError(f'{where}: expected a table of [loss-apis."qualified.name"] tables, got {_show(value)}')
+    try:
+        return apis_from_table(value)
+    except LossAPIError as error:
+        raise ConfigError(f"{where}.{error.key}: {error.message}") from None
+
+
+def _producers(value: Any, where: str) -> tuple[Any, ...]:
+    """``[tool.wce-lint.producers."qualified.name"]``: functions or layers whose output is an activation's."""
+    from wce_lint.analysis.provenance import producers_from_table
+
+    try:
+        return producers_from_table(value)
+    except ValueError as error:
+        key, _, message = str(error).partition(": ")
+        raise ConfigError(f"{where}{'.' + key if key else ''}: {message}") from None
+
+
 _VALIDATORS = {
     "select": _selectors,
     "extend-select": _selectors,
@@ -202,6 +233,9 @@ _VALIDATORS = {
     "extend-exclude": _strings,
     "preview": _boolean,
     "output-format": _output_format,
+    "tensorflow-version": _tensorflow_version,
+    "loss-apis": _loss_apis,
+    "producers": _producers,
 }
 ALLOWED_KEYS = tuple(_VALIDATORS)
 
@@ -283,6 +317,9 @@ def build_settings(config: FileConfig, overrides: Overrides = Overrides()) -> Se
         extend_exclude=values.get("extend_exclude", ()),
         preview=overrides.preview if overrides.preview is not None else values.get("preview", False),
         output_format=overrides.output_format or values.get("output_format"),
+        tensorflow_version=values.get("tensorflow_version", "auto"),
+        loss_apis=values.get("loss_apis", ()),
+        producers=values.get("producers", ()),
         root=config.root,
         config_path=config.path,
     )

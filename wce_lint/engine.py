@@ -114,14 +114,18 @@ def _triggers(codes: frozenset[str]) -> tuple[bytes, ...]:
     return tuple(sorted(t for t in lowered if not any(other != t and other in t for other in lowered)))
 
 
-def needs_parse(data: bytes, codes: frozenset[str]) -> bool:
-    """The byte-level pre-check: whether any rule of ``codes`` may fire on ``data`` (only then is it parsed)."""
-    return bool(_rules_triggered(data, codes))
+Extra = tuple[tuple[bytes, ...], tuple[bytes, ...]]  # (words, modules) of the config's own loss APIs
 
 
-def needs_parse_at(data: bytes, path: str, codes: frozenset[str]) -> bool:
+def needs_parse(data: bytes, codes: frozenset[str], extra: Extra = ((), ())) -> bool:
+    """The byte-level pre-check: whether any rule of ``codes`` may fire on ``data`` (only then is it parsed).
+    ``extra``: ``Settings.loss_api_triggers``, what the config's own loss APIs add."""
+    return bool(_rules_triggered(data, codes, extra))
+
+
+def needs_parse_at(data: bytes, path: str, codes: frozenset[str], extra: Extra = ((), ())) -> bool:
     """The pre-check for a file of a project: its own bytes, or an import of a module that passes it."""
-    return bool(_rules_triggered(data, codes)) or bool(_rules_through_imports(data, path, codes))
+    return bool(_rules_triggered(data, codes, extra)) or bool(_rules_through_imports(data, path, codes))
 
 
 def _rules_through_imports(data: bytes, path: str, codes: frozenset[str]) -> list[Rule]:
@@ -145,18 +149,28 @@ def _rules_through_imports(data: bytes, path: str, codes: frozenset[str]) -> lis
     return []
 
 
-def _rules_triggered(data: bytes, codes: frozenset[str]) -> list[Rule]:
+def _rules_triggered(data: bytes, codes: frozenset[str], extra: Extra = ((), ())) -> list[Rule]:
     # `bytes in bytes` is a fast substring search; a regex alternation is many times slower on big files.
     lowered = data.lower()
-    if not any(trigger in lowered for trigger in _triggers(codes)):
+    words, modules = extra
+    user_api = bool(words) and any(word in data for word in words)
+    if not user_api and not any(trigger in lowered for trigger in _triggers(codes)):
         return []
     return [
         rule
         for rule in (REGISTRY[code] for code in sorted(codes))
         if rule.code != SYNTAX_ERROR
-        and any(trigger in data for trigger in rule.triggers)
-        and (not rule.requires or _imports_one_of(rule.requires).search(data) is not None)
+        and (any(trigger in data for trigger in rule.triggers) or (user_api and _about_loss_calls(rule)))
+        and (not rule.requires or _imports_one_of(rule.requires).search(data) is not None
+             or (user_api and bool(modules) and _imports_one_of(modules).search(data) is not None))
     ]
+
+
+def _about_loss_calls(rule: Rule) -> bool:
+    """Rules triggered by loss API names: those a user's own loss API must reach too."""
+    from wce_lint.analysis.apis import LOSS_TRIGGERS
+
+    return LOSS_TRIGGERS[0] in rule.triggers
 
 
 @lru_cache(maxsize=None)
@@ -323,7 +337,7 @@ def _lint_text(
 ) -> FileResult:
     result = FileResult()
     codes = settings.codes_for(path)
-    rules = _rules_triggered(data, codes) if may_parse else []
+    rules = _rules_triggered(data, codes, settings.loss_api_triggers) if may_parse else []
     if may_parse and len(rules) < len(codes) - (SYNTAX_ERROR in codes):
         # what an imported module of the project holds may trigger the others
         through = _rules_through_imports(data, path, codes)
@@ -355,9 +369,18 @@ def _lint_text(
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
         return result
     result.parsed = True
+    from wce_lint.analysis.apis import use_user_apis
+    from wce_lint.analysis.tf_generation import SETTINGS_KEY
+
+    use_user_apis(settings.loss_apis)  # before the project's summaries are computed: they ask the table
+    from wce_lint.analysis.provenance import use_user_producers
+
+    use_user_producers(settings.producers)
     project = _attach_project(context, path)
     from wce_lint.analysis.summaries import call_site_trace
     from wce_lint.suppression import is_suppressed
+
+    context.cache[SETTINGS_KEY] = settings  # what analysis reads from the run (tensorflow-version, root)
 
     for rule in rules:
         try:

@@ -69,7 +69,7 @@ def lint_many(
             if cached is not None:
                 results[index] = FileResult(cached)
                 continue
-        if needs_parse_at(data, display, settings.codes_for(display)):
+        if needs_parse_at(data, display, settings.codes_for(display), settings.loss_api_triggers):
             to_parse.append(_Task(index, display, len(data)))
             continue
         result = lint_source(data, display, settings, may_parse=False)

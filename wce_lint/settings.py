@@ -69,6 +69,9 @@ class Settings:
     extend_exclude: tuple[str, ...] = ()
     preview: bool = False
     output_format: str | None = None
+    tensorflow_version: str = "auto"  # "1" | "2" | "auto" (see analysis/tf_generation.py)
+    loss_apis: tuple = ()  # the config's own loss-API entries (analysis.apis.LossAPI)
+    producers: tuple = ()  # the config's own producers: (qualified name, activation, "function" | "layer")
     # Globs are relative to the folder holding the config file (or the working directory).
     root: Path = field(default_factory=Path.cwd)
     config_path: Path | None = None
@@ -116,6 +119,15 @@ class Settings:
             ):
                 return True
         return False
+
+    @property
+    def loss_api_triggers(self) -> tuple[tuple[bytes, ...], tuple[bytes, ...]]:
+        """(words, modules) the config's loss APIs add to the pre-check."""
+        if not self.loss_apis:
+            return (), ()
+        from wce_lint.analysis.apis import user_triggers
+
+        return user_triggers(self.loss_apis)
 
     def fingerprint(self) -> str:
         """A digest of everything that changes findings (used as part of the cache key)."""

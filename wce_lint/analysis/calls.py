@@ -7,7 +7,7 @@ from typing import Iterator
 
 import libcst as cst
 
-from wce_lint.analysis.apis import API_BY_COMPILE_STRING, LossAPI, Signature, loss_api
+from wce_lint.analysis.apis import LossAPI, Signature, compile_string_api as _compile_string_api, loss_api
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 
 
@@ -51,13 +51,14 @@ def bind(signature: Signature, call: cst.Call) -> Binding:
             if is_open:
                 continue  # after *args we no longer know which parameter a positional argument lands in
             if position >= len(signature.positional):
-                surplus.append(argument)
+                if not signature.var_positional:
+                    surplus.append(argument)
             else:
                 arguments.setdefault(signature.positional[position], argument)
             position += 1
         else:
             name = argument.keyword.value
-            if name in signature.names:
+            if name in signature.names or signature.var_keyword:
                 if name in arguments:
                     duplicates.append(argument)
                 arguments[name] = argument
@@ -128,11 +129,13 @@ def direct_loss_calls(module: ModuleContext) -> list[LossCall]:
 
 def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
     from wce_lint.analysis.provenance import LOSS_OBJECT, origin_of
+    from wce_lint.analysis.tf_generation import api_for_generation
 
     for site in module.calls:
         call = site.node
         api = loss_api(module.qualified_names(call.func))
         if api is not None:
+            api = api_for_generation(module, api)  # `tf.nn.…` in TF 1.x code has TF 1.x's signature
             if api.is_class:
                 yield LossCall(api, None, None, site.statement, call, bind(api.signature, call))
             else:
@@ -156,5 +159,5 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
 def compile_string_api(value: cst.BaseExpression) -> LossAPI | None:
     """The Keras loss a ``compile(loss="binary_crossentropy")`` string names."""
     if isinstance(value, cst.SimpleString):
-        return API_BY_COMPILE_STRING.get(value.evaluated_value if isinstance(value.evaluated_value, str) else "")
+        return _compile_string_api(value.evaluated_value if isinstance(value.evaluated_value, str) else "")
     return None

@@ -19,13 +19,21 @@ from wce_lint.analysis.provenance import (
     ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, INSTANCE, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
 )
 
-OTHER = "other"  # relu, tanh …: neither probabilities nor raw logits we can vouch for
+OTHER = "other"  # an activation we do not know: neither probabilities nor raw logits we can vouch for
+# Activations whose outputs cannot be probabilities (unbounded, or negative): kept by name, for WCE102.
+NON_PROBABILITY_ACTIVATIONS = frozenset({"relu", "relu6", "leaky_relu", "elu", "selu", "softplus", "exponential",
+                                         "tanh", "swish", "silu", "gelu"})
 
 SEQUENTIAL = frozenset({"keras.Sequential", "keras.models.Sequential", "torch.nn.Sequential"})
 FUNCTIONAL = frozenset({"keras.Model", "keras.models.Model"})
 # Layers that pass their input's meaning through unchanged.
 PASS_THROUGH_LAYERS = frozenset({"Dropout", "Flatten", "Reshape", "Identity", "GaussianNoise", "AlphaDropout",
                                  "SpatialDropout1D", "SpatialDropout2D", "ActivityRegularization"})
+# Activation modules whose outputs cannot be probabilities, by the activation's name (WCE102).
+NON_PROBABILITY_LAYERS = {"torch.nn.ReLU": "relu", "torch.nn.ReLU6": "relu6", "torch.nn.LeakyReLU": "leaky_relu",
+                          "torch.nn.ELU": "elu", "torch.nn.SELU": "selu", "torch.nn.Softplus": "softplus",
+                          "torch.nn.Tanh": "tanh", "torch.nn.SiLU": "silu", "torch.nn.GELU": "gelu",
+                          "keras.layers.ReLU": "relu", "keras.layers.LeakyReLU": "leaky_relu", "keras.layers.ELU": "elu"}
 LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear"})
 
 
@@ -37,13 +45,14 @@ def activation_named(module: ModuleContext, value: cst.BaseExpression | None) ->
         return LINEAR
     if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
         text = value.evaluated_value.lower()
-        return {"sigmoid": "sigmoid", "softmax": "softmax", "linear": LINEAR, "log_softmax": "log_softmax"}.get(
-            text, OTHER)
+        known = {"sigmoid": "sigmoid", "softmax": "softmax", "linear": LINEAR, "log_softmax": "log_softmax"}
+        return known.get(text, text if text in NON_PROBABILITY_ACTIVATIONS else OTHER)
     for name in module.qualified_names(value):
         if name in ACTIVATION_FUNCTIONS:
             return ACTIVATION_FUNCTIONS[name]
         if name.startswith(("keras.activations.", "tensorflow.nn.", "tensorflow.math.")):
-            return LINEAR if name.endswith(".linear") else OTHER
+            short = name.rpartition(".")[2]
+            return LINEAR if short == "linear" else short if short in NON_PROBABILITY_ACTIVATIONS else OTHER
     return None
 
 
@@ -60,6 +69,8 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
             return Origin(MODEL, call, ACTIVATION_LAYERS[name], api_text)
         if name in LINEAR_LAYERS:
             return Origin(MODEL, call, LINEAR, api_text)
+        if name in NON_PROBABILITY_LAYERS:
+            return Origin(MODEL, call, NON_PROBABILITY_LAYERS[name], api_text)
         if name.startswith("keras.layers."):
             return _keras_layer(module, call, name.rpartition(".")[2], api_text)
     if not names and isinstance(call.func, cst.Name):

@@ -119,20 +119,22 @@ def logs_of_activations(module: ModuleContext) -> list[LogOfActivation]:
     return cached  # type: ignore[return-value]
 
 
-MAX_CHAIN = 6
-
-
 def log_sinks(home: ModuleContext, function, chain: int = 0) -> list[tuple[cst.Param, LogOfActivation]]:  # type: ignore[no-untyped-def]
     """The parameters of ``function`` whose log it takes (directly or through helpers it calls), each with the
-    log found, its ``activation`` being the PARAMETER origin (memoised; recursion cut as in ``summaries``)."""
-    key = ("log_sinks", id(function.node))
-    cached = home.cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    if chain > MAX_CHAIN:
-        return []
-    home.cache[key] = []
+    log found, its ``activation`` being the PARAMETER origin (memoised as ``summaries.memoised_summary``)."""
+    return _log_sinks(home, function, chain)[0]
+
+
+def _log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-untyped-def]
+    from wce_lint.analysis.summaries import memoised_summary
+
+    return memoised_summary(home, ("log_sinks", id(function.node)), chain,
+                            lambda depth: _compute_log_sinks(home, function, depth))
+
+
+def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-untyped-def]
     sinks: list[tuple[cst.Param, LogOfActivation]] = []
+    complete = True
     for site in home.calls:
         if site.statement.scope is not function.node:
             continue
@@ -147,7 +149,9 @@ def log_sinks(home: ModuleContext, function, chain: int = 0) -> list[tuple[cst.P
         if callee is None or callee[1] is function:
             continue
         callee_home, callee_function, method = callee
-        for param, inner in log_sinks(callee_home, callee_function, chain + 1):
+        inner_sinks, inner_complete = _log_sinks(callee_home, callee_function, chain + 1)
+        complete = complete and inner_complete
+        for param, inner in inner_sinks:
             argument = argument_for(callee_function.node, param, site.node, method)
             if argument is None:
                 continue
@@ -157,8 +161,7 @@ def log_sinks(home: ModuleContext, function, chain: int = 0) -> list[tuple[cst.P
                 continue
             via = f"`{origin.api}` is passed to `{callee_function.node.name.value}`: {inner.via}"
             sinks.append((origin.node, replace(inner, via=via)))  # type: ignore[arg-type]
-    home.cache[key] = sinks
-    return sinks
+    return sinks, complete
 
 
 def _short(module: ModuleContext, node: cst.CSTNode, limit: int = 40) -> str:

@@ -16,13 +16,14 @@ from wce_lint.analysis.values import static_value
 
 
 def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
-    """The static value of a Keras loss's ``from_logits`` (False when not passed); None when unknown."""
+    """The static value of a loss's ``from_logits`` (the API's default when not passed — False for Keras,
+    True for segmentation_models_pytorch); None when unknown."""
     if loss.is_call_site:
         return loss.fixed_from_logits
     argument = loss.option("from_logits")
     if argument is None:
         binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
-        return None if binding is None or binding.open else False
+        return None if binding is None or binding.open else loss.api.from_logits_default
     statement = loss.statement
     value = static_value(module, argument.value, statement)
     if value is None or value.scalar is None:
@@ -30,11 +31,24 @@ def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
     return bool(value.scalar)
 
 
+def flag_value(module: ModuleContext, loss: LossCall, parameter: str, default: bool = False) -> bool | None:
+    """The static truth of a boolean option (``log_target``); ``default`` when not passed; None when unknown."""
+    argument = loss.option(parameter)
+    if argument is None:
+        binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
+        return None if binding is None or binding.open else default
+    value = static_value(module, argument.value, loss.statement)
+    if value is None or value.scalar is None:
+        return None
+    return bool(value.scalar)
+
+
 def expects(module: ModuleContext, loss: LossCall) -> str | None:
-    """LOGITS or PROBABILITIES for this call's prediction slot; None when it depends on an unknown."""
+    """LOGITS, PROBABILITIES or LOG_PROBABILITIES for this call's prediction slot; None when it depends on an
+    unknown."""
     if loss.is_call_site:
         return loss.fixed_expects
-    if loss.api.expects in (LOGITS, PROBABILITIES):
+    if loss.api.expects != FROM_LOGITS:
         return loss.api.expects
     flag = from_logits(module, loss)
     if flag is None:
@@ -124,6 +138,47 @@ def _compiled(module: ModuleContext, call: cst.Call, model: Origin, argument: cs
     construction = constructions.get(id(origin.node))
     flag = from_logits(module, construction) if construction is not None else None
     return CompiledLoss(call, model, argument, origin.loss, construction, flag)
+
+
+@dataclass(frozen=True)
+class CompiledMetric:
+    """One entry of ``model.compile(metrics=[…])`` that is a crossentropy (a metric or loss object, a function
+    or its string), on a model built in this module."""
+
+    call: cst.Call
+    model: Origin
+    node: cst.BaseExpression  # the list element
+    api: LossAPI
+    loss: LossCall | None  # the constructor's LossCall for an object
+    from_logits: bool | None
+
+
+def compiled_metrics(module: ModuleContext) -> list[CompiledMetric]:
+    cached = module.cache.get("compiled_metrics")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found: list[CompiledMetric] = []
+    constructions = {id(l.constructor): l for l in loss_calls(module) if l.constructor is not None and l.call is None}
+    for site in module.calls:
+        func = site.node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
+            continue
+        argument = bind(_COMPILE, site.node).get("metrics")
+        if argument is None or not isinstance(argument.value, (cst.List, cst.Tuple)):
+            continue
+        model = origin_of(module, func.value, site.statement)
+        if model is None or model.kind != MODEL:
+            continue
+        for element in argument.value.elements:
+            if isinstance(element, cst.StarredElement):
+                continue
+            as_argument = cst.Arg(element.value)
+            compiled = _compiled(module, site.node, model, as_argument, site.statement, constructions)
+            if compiled is not None:
+                found.append(CompiledMetric(site.node, model, element.value, compiled.api, compiled.loss,
+                                            compiled.from_logits))
+    module.cache["compiled_metrics"] = found
+    return found
 
 
 # -- what a value looks like: a prediction or a target ----------------------------------------------

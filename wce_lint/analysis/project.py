@@ -83,7 +83,9 @@ class ProjectIndex:
     def load(self, file: Path) -> ModuleContext | None:
         """The module in ``file``, parsed once (again when the file changed on disk since)."""
         key = file.resolve()
-        stamp = _stamp(key)
+        from wce_lint.cache import file_stamp
+
+        stamp = file_stamp(key)
         if key in self._modules and self._stamps.get(key) == stamp:
             return self._modules[key]
         self._modules[key] = None  # an import cycle reaches this file again while it loads: unknown
@@ -132,12 +134,11 @@ def _read(file: Path) -> bytes | None:
         return None
 
 
-def _stamp(file: Path) -> tuple[int, int] | None:
+def _size(file: Path) -> int:
     try:
-        stat = file.stat()
+        return file.stat().st_size
     except OSError:
-        return None
-    return stat.st_mtime_ns, stat.st_size
+        return MAX_IMPORTED_BYTES + 1
 
 
 def digest(data: bytes) -> str:
@@ -264,14 +265,20 @@ def imported_project_files(data: bytes, path: str) -> list[Path]:
     return files
 
 
-def resolve_value(module: "ModuleContext", names: frozenset[str]):  # type: ignore[no-untyped-def]
-    """(module, definition) of a module-level name of a project module bound exactly once, to a value."""
+MAX_CONSTANTS_BYTES = 64_000  # a settings module read for its constants, whatever it imports
+
+
+def resolve_value(module: "ModuleContext", names: frozenset[str], constants: bool = False):  # type: ignore[no-untyped-def]
+    """(module, definition) of a module-level name of a project module bound exactly once, to a value.
+    ``constants``: also from a small module that names no producer (``config.py`` holding ``POS_WEIGHT``)."""
     project = getattr(module, "project", None)
     if project is None or len(names) != 1:
         return None
     module_name, _, attribute = next(iter(names)).rpartition(".")
     file = project.module_file(module_name) if module_name else None
-    if file is None or not project.may_matter(file, _all_codes()):
+    if file is None:
+        return None
+    if not project.may_matter(file, _all_codes()) and not (constants and _size(file) <= MAX_CONSTANTS_BYTES):
         return None
     home = project.load(file)
     if home is None:

@@ -51,6 +51,55 @@ ACTIVATION_METHODS = {"sigmoid": SIGMOID, "sigmoid_": SIGMOID, "softmax": SOFTMA
 # Activation modules/layers: nn.Sigmoid()(x), layers.Softmax()(x).
 ACTIVATION_LAYERS = {"torch.nn.Sigmoid": SIGMOID, "torch.nn.Softmax": SOFTMAX, "torch.nn.LogSoftmax": LOG_SOFTMAX,
                      "torch.nn.LogSigmoid": LOG_SIGMOID, "keras.layers.Softmax": SOFTMAX}
+# The built-in producer tables, kept apart from the run's own entries (``[tool.wce-lint.producers]``).
+_BUILTIN_ACTIVATION_FUNCTIONS = dict(ACTIVATION_FUNCTIONS)
+_BUILTIN_ACTIVATION_LAYERS = dict(ACTIVATION_LAYERS)
+PRODUCER_ACTIVATIONS = (SIGMOID, SOFTMAX, LOG_SOFTMAX, LOG_SIGMOID, LINEAR)
+PRODUCER_KINDS = ("function", "layer")
+_ACTIVE_PRODUCERS: tuple[tuple[str, str, str], ...] = ()
+
+
+def producers_from_table(table: object) -> tuple[tuple[str, str, str], ...]:
+    """``{"mylib.hard_sigmoid": {"activation": "sigmoid", "kind": "function"}}`` → validated entries
+    (qualified name, activation, kind); ``ValueError("key: message")`` names the bad key."""
+    from wce_lint.analysis.names import canonical
+
+    if not isinstance(table, dict):
+        raise ValueError(': expected a table of [producers."qualified.name"] tables')
+    entries = []
+    for name, entry in table.items():
+        where = f'"{name}"'
+        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")) or "." not in name:
+            raise ValueError(f"{where}: expected a qualified name such as \"mylib.ops.hard_sigmoid\"")
+        if not isinstance(entry, dict):
+            raise ValueError(f"{where}: expected a table with `activation` (and `kind`)")
+        unknown = sorted(set(entry) - {"activation", "kind"})
+        if unknown:
+            raise ValueError(f"{where}.{unknown[0]}: unknown key (allowed: activation, kind)")
+        activation = entry.get("activation")
+        if activation not in PRODUCER_ACTIVATIONS:
+            raise ValueError(f"{where}.activation: expected one of {', '.join(PRODUCER_ACTIVATIONS)}, got {activation!r}")
+        kind = entry.get("kind", "function")
+        if kind not in PRODUCER_KINDS:
+            raise ValueError(f"{where}.kind: expected one of {', '.join(PRODUCER_KINDS)}, got {kind!r}")
+        entries.append((canonical(name), activation, kind))
+    return tuple(entries)
+
+
+def use_user_producers(entries: tuple[tuple[str, str, str], ...]) -> None:
+    """Install the run's own producers: the tables are updated in place, so every module holding them sees it."""
+    global _ACTIVE_PRODUCERS
+    if entries == _ACTIVE_PRODUCERS:
+        return
+    _ACTIVE_PRODUCERS = entries
+    ACTIVATION_FUNCTIONS.clear()
+    ACTIVATION_FUNCTIONS.update(_BUILTIN_ACTIVATION_FUNCTIONS)
+    ACTIVATION_LAYERS.clear()
+    ACTIVATION_LAYERS.update(_BUILTIN_ACTIVATION_LAYERS)
+    for name, activation, kind in entries:
+        (ACTIVATION_FUNCTIONS if kind == "function" else ACTIVATION_LAYERS)[name] = activation
+
+
 CLIP_FUNCTIONS = frozenset({"tensorflow.clip_by_value", "tensorflow.math.clip_by_value", "torch.clamp",
                             "torch.clip", "jax.numpy.clip", "numpy.clip", "keras.ops.clip",
                             "tensorflow.experimental.numpy.clip"})

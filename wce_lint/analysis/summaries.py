@@ -9,9 +9,10 @@ checks it like a loss call written in place, so the finding sits at the argument
 certain, and the trace leads into the helper. A helper called rightly and wrongly is reported only at the
 wrong call; its own loss call sees a parameter, which no rule judges.
 
-Summaries are computed on demand and memoised per function. Recursion is cut where a function is reached
-again while its summary is being computed (an under-approximation: fewer findings, never wrong ones), and
-chains of helpers are followed to ``MAX_CHAIN`` calls.
+Summaries are computed on demand and memoised per function (``memoised_summary``). Recursion is cut where
+a function is reached again while its summary is being computed, and chains of helpers are followed to
+``MAX_CHAIN`` calls (an under-approximation: fewer findings, never wrong ones); a summary cut that way is
+not cached, so what a run finds never depends on the order its files are linted in.
 """
 
 from __future__ import annotations
@@ -40,16 +41,42 @@ class SlotSink:
     chain: int = 0
 
 
+_IN_PROGRESS = object()
+
+
+def memoised_summary(home: ModuleContext, key: tuple, chain: int, compute):  # type: ignore[no-untyped-def]
+    """Run ``compute(chain)`` — which returns (summary, complete) — once per function, caching only complete
+    summaries. A summary that met recursion (a function reached again while its summary is computed) or the
+    chain limit is incomplete: it is computed again where it is asked, so a cached summary never depends on
+    which file of the run asked first (1 or N processes give the same findings)."""
+    cached = home.cache.get(key)
+    if cached is _IN_PROGRESS or chain > MAX_CHAIN:
+        return [], False
+    if cached is not None:
+        return cached, True
+    home.cache[key] = _IN_PROGRESS
+    try:
+        summary, complete = compute(chain)
+    finally:
+        del home.cache[key]
+    if complete:
+        home.cache[key] = summary
+    return summary, complete
+
+
 def function_sinks(home: ModuleContext, function: FunctionInfo, chain: int = 0) -> list[SlotSink]:
     """The sinks the parameters of ``function`` (defined in ``home``) reach (memoised)."""
-    key = ("sinks", id(function.node))
-    cached = home.cache.get(key)
-    if cached is not None:
-        return cached  # type: ignore[return-value]
-    if chain > MAX_CHAIN:
-        return []
-    home.cache[key] = []  # reached again while being computed (recursion): no sinks through that path
+    return _function_sinks(home, function, chain)[0]
+
+
+def _function_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
+    return memoised_summary(home, ("sinks", id(function.node)), chain,
+                            lambda depth: _compute_sinks(home, function, depth))
+
+
+def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
     sinks: list[SlotSink] = []
+    complete = True
     name = function.node.name.value
     for loss in direct_loss_calls(home):
         if loss.statement is None or loss.statement.scope is not function.node or loss.arguments is None:
@@ -69,7 +96,9 @@ def function_sinks(home: ModuleContext, function: FunctionInfo, chain: int = 0) 
         if callee is None or callee[1] is function:
             continue
         callee_home, callee_function, method = callee
-        for inner in function_sinks(callee_home, callee_function, chain + 1):
+        inner_sinks, inner_complete = _function_sinks(callee_home, callee_function, chain + 1)
+        complete = complete and inner_complete
+        for inner in inner_sinks:
             argument = argument_for(callee_function.node, inner.parameter, site.node, method)
             if argument is None:
                 continue
@@ -79,8 +108,7 @@ def function_sinks(home: ModuleContext, function: FunctionInfo, chain: int = 0) 
             step = TraceStep(f"`{param.name.value}` is passed to `{callee_function.node.name.value}` in "
                              f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
             sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1))
-    home.cache[key] = sinks
-    return sinks
+    return sinks, complete
 
 
 def _parameter(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpression,

@@ -134,6 +134,8 @@ class _Evaluator:
         definitions = bindings(self.module, node.value, self.at)
         if not definitions:
             return None
+        if len(definitions) == 1 and isinstance(definitions[0].target, cst.ImportFrom):
+            return self.imported(node)
         values = []
         for definition in definitions:
             if definition.value is None:
@@ -150,6 +152,20 @@ class _Evaluator:
         if changed == SHAPE:
             return None
         return replace(first, elements=None) if changed else first
+
+    def imported(self, node: cst.Name) -> Value | None:
+        """A constant of another module of the project (``from config import POS_WEIGHT``), bound once
+        there; reported at the name that uses it (the value's own node is in the other file)."""
+        from wce_lint.analysis.project import resolve_value
+
+        found = resolve_value(self.module, self.module.imports.resolve_dotted(node.value), constants=True)
+        if found is None:
+            return None
+        home, definition = found
+        value = static_value(home, definition.value, definition.statement, self.depth + 1)
+        if value is None or mutated_in_place(home, definition.name, {id(home.module)}):
+            return None
+        return replace(value, node=node)
 
     def attribute(self, node: cst.Attribute) -> Value | None:
         names = self.module.qualified_names(node)

@@ -38,16 +38,20 @@ def findings(module: "ModuleContext", kind: str) -> Iterator[Finding]:
             produced += f", {module.where(activation.node)})" if activation.node is not found.argument else ")"
         elif activation.node is not found.argument and module.where(activation.node) != module.where(found.log):
             produced += f" ({module.where(activation.node)})"
-        if found.via:  # a helper takes the log of what this call passes
-            written = f"{short_code(module, found.argument)}` is passed on: {found.via}; `{written}"
+        minus = "one minus " if found.complement else ""
         if found.guards:
             guards = " and ".join(dict.fromkeys(g.description for g in found.guards))
-            message = (f"`{written}` takes the log of {'one minus ' if found.complement else ''}the output of "
-                       f"{produced}: {guards} keeps the NaN away but zeroes the gradient of confidently wrong "
-                       f"examples; use `{op}` on the logits")
+            consequence = (f"{guards} keeps the NaN away but zeroes the gradient of confidently wrong examples; "
+                           f"use `{op}` on the logits")
         else:
-            message = (f"`{written}` takes the log of {'one minus ' if found.complement else ''}the output of "
-                       f"{produced}, which {_WHY[(kind, found.complement)]}; use `{op}` on the logits")
+            consequence = f"which {_WHY[(kind, found.complement)]}; use `{op}` on the logits"
+        if found.via:  # a helper takes the log of what this call passes: say so where the value is passed
+            message = (f"`{short_code(module, found.argument)}` is the output of {produced} and {found.via}, "
+                       f"the log of {minus}a {kind} output, {consequence}")
+        elif found.guards:
+            message = f"`{written}` takes the log of {minus}the output of {produced}: {consequence}"
+        else:
+            message = f"`{written}` takes the log of {minus}the output of {produced}, {consequence}"
         fix = None
         replacement = stable_replacement(module, found)
         if replacement is not None:

@@ -90,7 +90,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
 
 
 def _activation(family: str) -> str:
-    return "sigmoid" if family == "sigmoid" else "softmax"
+    return {"sigmoid": "sigmoid", "softmax": "softmax", "sparse": "softmax"}.get(family, "activation")
 
 
 def _describe(module: "ModuleContext", value, origin: "Origin") -> str:  # type: ignore[no-untyped-def]

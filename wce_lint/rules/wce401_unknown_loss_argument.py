@@ -6,6 +6,14 @@ Keras, PyTorch and optax. It knows the usual mix-ups: `weights=`/`class_weights=
 `weighted_cross_entropy_with_logits`, `pos_weight=` to `sigmoid_cross_entropy_with_logits` or PyTorch
 `BCELoss`, `from_logits=` to a `tf.nn` op, and no `pos_weight` at all for `weighted_cross_entropy_with_logits`.
 
+The TF1 spellings are judged by the file's TensorFlow generation: the `tensorflow-version` setting, then
+TF1-only or TF2-only APIs in the file (`tf.placeholder`, `tf.Session`, … against `tf.function`,
+`tf.GradientTape`), then the project's dependency pins (`tensorflow<2` in requirements files, pyproject.toml,
+setup.py, setup.cfg), else TF2. In TF 1.x code (or a file mixing both) `targets=` and `dim=` are right and
+are not reported; under TF2 the message names the evidence that decided. A keyword that is a close match
+for a missing required parameter (`weights=` for `pos_weight`) is one finding, "did you mean
+`pos_weight=`?", not two.
+
 ## Why is this bad?
 The call raises `TypeError` the first time it runs — often after the data pipeline has spun up, or deep in
 a `tf.function` trace — or, for a TF1 spelling under a TF2 import, the code was written for another API
@@ -29,8 +37,10 @@ def loss_fn(labels, logits):
 
 ## Fix safety
 Safe for the TF1 → TF2 renames under a TF2 import (`targets=` → `labels=`, `dim=` → `axis=`) when the new
-name is not also given: the parameters mean the same thing. No fix for the other cases: which API was meant
-is the author's call.
+name is not also given: the parameters mean the same thing (and both names exist in TF 1.13+ and TF2).
+Unsafe for a close match of a missing required parameter (`weights=` → `pos_weight=`): the value was
+perhaps meant as per-example weights, which this API cannot take. No fix for the other cases: which API was
+meant is the author's call.
 
 ## References
 - [tf.nn.weighted_cross_entropy_with_logits](https://www.tensorflow.org/api_docs/python/tf/nn/weighted_cross_entropy_with_logits)
@@ -67,29 +77,44 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
 def _judge(module: "ModuleContext", loss: "LossCall", call: "cst.Call | None", binding: "Binding | None",
            signature: "Signature") -> Iterator[Finding]:
     from wce_lint.analysis.apis import KEYWORD_ADVICE, RENAMED_IN_TF2
+    from wce_lint.analysis.edits import replace_node
+    from wce_lint.analysis.tf_generation import generation
 
     if call is None or binding is None:
         return
     name = module.code((loss.constructor or call).func)
+    missing = _missing(loss, binding, signature)
     for argument in binding.unexpected:
         keyword = argument.keyword.value  # type: ignore[union-attr]
         renamed = RENAMED_IN_TF2.get(keyword) if loss.api.framework == "tensorflow" else None
         if renamed in signature.names:
+            # Only reached under TF2: TF 1.x (and mixed) code is judged against TF 1.x's signature.
             fix = None
             if renamed not in binding.arguments:
-                from wce_lint.analysis.edits import replace_node
-
                 fix = Fix(f"rename `{keyword}=` to `{renamed}=`",
                           (replace_node(module, argument.keyword, renamed),), Applicability.SAFE)
             yield Finding(
                 node=argument.keyword,  # type: ignore[arg-type]
-                message=f"`{name}` has no `{keyword}` argument under TF2: `{keyword}` is the TF1 spelling of "
-                        f"`{renamed}` (the call raises TypeError)",
-                help=f"write `{renamed}=`",
+                message=f"`{name}` has no `{keyword}` argument under TF2 ({generation(module).reason}): "
+                        f"`{keyword}` is the TF1 spelling of `{renamed}` (the call raises TypeError)",
+                help=f"write `{renamed}=` (or set `tensorflow-version = \"1\"` if this is TF 1.x code)",
                 fix=fix,
             )
             continue
         advice = KEYWORD_ADVICE.get(keyword)
+        meant = _close_match(keyword, missing)
+        if meant is not None:
+            # One problem, one finding: the misspelt keyword *is* the missing parameter.
+            missing.remove(meant)
+            yield Finding(
+                node=argument.keyword,  # type: ignore[arg-type]
+                message=f"`{name}` does not accept `{keyword}=` and is called without its required `{meant}` "
+                        f"(the call raises TypeError): did you mean `{meant}=`?",
+                help=advice or f"write `{meant}=`",
+                fix=Fix(f"rename `{keyword}=` to `{meant}=`", (replace_node(module, argument.keyword, meant),),
+                        Applicability.UNSAFE),
+            )
+            continue
         accepted = ", ".join(f"`{p}`" for p in signature.positional + signature.keyword_only if not p.startswith("_"))
         yield Finding(
             node=argument.keyword,  # type: ignore[arg-type]
@@ -110,14 +135,6 @@ def _judge(module: "ModuleContext", loss: "LossCall", call: "cst.Call | None", b
                     "(the call raises TypeError)",
             help="pass it once",
         )
-    if binding.open:
-        return  # *args/**kwargs may supply what we cannot see
-    given = set(binding.arguments)
-    if loss.api.framework == "tensorflow":
-        # `targets=` (compat.v1 accepts it; under TF2 it is reported above as a rename) stands for `labels`
-        spelled = {a.keyword.value for a in binding.unexpected if a.keyword is not None} | given
-        given |= {RENAMED_IN_TF2[k] for k in spelled if k in RENAMED_IN_TF2}
-    missing = [p for p in signature.required if p not in given]
     if missing:
         yield Finding(
             node=call.func,
@@ -125,6 +142,36 @@ def _judge(module: "ModuleContext", loss: "LossCall", call: "cst.Call | None", b
                     "(the call raises TypeError)",
             help=_missing_help(missing),
         )
+
+
+def _missing(loss: "LossCall", binding: "Binding", signature: "Signature") -> list[str]:
+    """Required parameters certainly not passed (none when *args/**kwargs may supply them)."""
+    from wce_lint.analysis.apis import RENAMED_IN_TF2
+
+    if binding.open:
+        return []
+    given = set(binding.arguments)
+    if loss.api.framework == "tensorflow":
+        # `targets=` (compat.v1 accepts it; under TF2 it is reported as a rename) stands for `labels`
+        spelled = {a.keyword.value for a in binding.unexpected if a.keyword is not None} | given
+        given |= {RENAMED_IN_TF2[k] for k in spelled if k in RENAMED_IN_TF2}
+    return [p for p in signature.required if p not in given]
+
+
+def _close_match(keyword: str, missing: list[str]) -> str | None:
+    """The missing required parameter ``keyword`` stands for: a known mix-up (``weights`` for ``pos_weight``)
+    or a near spelling (``pos_weights``, ``logit``)."""
+    import difflib
+
+    from wce_lint.analysis.apis import CLOSE_MATCHES
+
+    if not missing:
+        return None
+    known = CLOSE_MATCHES.get(keyword)
+    if known in missing:
+        return known
+    matches = difflib.get_close_matches(keyword, missing, n=1, cutoff=0.75)
+    return matches[0] if matches else None
 
 
 def _missing_help(missing: list[str]) -> str:
