@@ -24,10 +24,15 @@ class Expectation:
 
 def read_expectations(path: Path) -> tuple[set[Expectation], set[Expectation], bool]:
     """(expected findings, known false negatives, whether the file says it expects nothing)."""
+    return text_expectations(path.read_text(encoding="utf-8", errors="replace"))
+
+
+def text_expectations(text: str) -> tuple[set[Expectation], set[Expectation], bool]:
+    """``read_expectations`` for a text (e.g. a notebook cell's source), lines counted from 1."""
     expected: set[Expectation] = set()
     xfails: set[Expectation] = set()
     nothing = False
-    for number, line in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
+    for number, line in enumerate(text.splitlines(), 1):
         for match in _EXPECT.finditer(line):
             body = match.group("body").strip()
             if body.lower().startswith("nothing"):

@@ -9,6 +9,7 @@ is built once per module, under a temporary ``PRE_COMMIT_HOME``).
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import subprocess
@@ -29,6 +30,21 @@ def loss_fn(x, y):
     return tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=x, pos_weight=-2.0)
 """
 CLEAN = MISUSE.replace("pos_weight=-2.0", "pos_weight=2.0")
+# A notebook holding the same misuse in its second code cell (pre-commit tags `.ipynb` files `jupyter`).
+NOTEBOOK = json.dumps(
+    {
+        "cells": [
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+             "source": ["%matplotlib inline\n", "import tensorflow as tf"]},
+            {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
+             "source": ["loss = tf.nn.weighted_cross_entropy_with_logits(labels=y, logits=x, pos_weight=-2.0)"]},
+        ],
+        "metadata": {},
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    },
+    indent=1,
+) + "\n"
 PROJECT_CONFIG = """\
 [tool.wce-lint]
 extend-exclude = ["vendor/**"]
@@ -114,6 +130,7 @@ def make_project(path: Path, hook_repo: tuple[Path, str], hook_id: str) -> Path:
     (path / ".pre-commit-config.yaml").write_text(yaml.safe_dump(config), encoding="utf-8")
     (path / "pyproject.toml").write_text(PROJECT_CONFIG, encoding="utf-8")
     (path / "train.py").write_text(MISUSE, encoding="utf-8")
+    (path / "explore.ipynb").write_text(NOTEBOOK, encoding="utf-8")
     # Excluded by the project's config: the hook passes it explicitly, --force-exclude must still skip it.
     (path / "vendor").mkdir()
     (path / "vendor" / "third_party.py").write_text(MISUSE, encoding="utf-8")
@@ -136,7 +153,7 @@ def test_manifest_is_valid_for_pre_commit_and_declares_both_hooks() -> None:
     assert set(hooks) == {"wce-lint", "wce-lint-fix"}
     for hook in hooks.values():
         assert hook["language"] == "python"
-        assert hook["types_or"] == ["python", "pyi"]
+        assert hook["types_or"] == ["python", "pyi", "jupyter"]
         assert hook["require_serial"] is False
         assert hook["entry"].split()[:2] == ["wce-lint", "--force-exclude"]
     assert "--fix" in hooks["wce-lint-fix"]["entry"].split()
@@ -162,10 +179,12 @@ def test_hook_fails_on_the_misuse_and_passes_once_it_is_fixed(
     assert failing.returncode == 1, output
     assert "wce-lint" in output and "Failed" in output, output
     assert "train.py:5:84: WCE203" in output, output
+    assert "explore.ipynb:cell 2:1:80: WCE203" in output, output
     assert "vendor" not in output, "--force-exclude should keep the configured excludes"
     assert "snippet.txt" not in output, "types_or should keep non-Python files away from the hook"
 
     (project / "train.py").write_text(CLEAN, encoding="utf-8")
+    (project / "explore.ipynb").write_text(NOTEBOOK.replace("pos_weight=-2.0", "pos_weight=2.0"), encoding="utf-8")
     git(project, "add", "-A")
     passing = run_pre_commit(project, pre_commit_home)
     assert passing.returncode == 0, passing.stdout + passing.stderr
@@ -206,6 +225,7 @@ def test_fix_hook_fixes_what_it_can_and_fails_on_the_rest(
         pytest.skip("the CLI has no --fix option yet: the wce-lint-fix hook cannot run")
     project = make_project(tmp_path / "project", hook_repo, "wce-lint-fix")
     (project / "train.py").write_text(FIXABLE, encoding="utf-8")
+    (project / "explore.ipynb").unlink()  # its WCE203 has no fix: the run below must be able to pass
     git(project, "add", "-A")
 
     fixing = run_pre_commit(project, pre_commit_home)

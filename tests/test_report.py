@@ -168,6 +168,7 @@ def test_json_is_shaped_like_ruffs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
             "message": "pos_weight is negative",
             "severity": "error",
             "filename": os.path.join(str(tmp_path), "train.py"),
+            "cell": None,  # a notebook's cell, as in ruff
             "location": {"row": 3, "column": 43},
             "end_location": {"row": 3, "column": 44},
             "help": "use a positive weight",
@@ -175,13 +176,14 @@ def test_json_is_shaped_like_ruffs(tmp_path: Path, monkeypatch: pytest.MonkeyPat
                 "applicability": "safe",
                 "message": "replace it",
                 "edits": [
-                    {"content": "2.0", "location": {"row": 3, "column": 43}, "end_location": {"row": 3, "column": 44}}
+                    {"content": "2.0", "cell": None, "location": {"row": 3, "column": 43}, "end_location": {"row": 3, "column": 44}}
                 ],
             },
             "related": [
                 {
                     "message": "bound here",
                     "filename": os.path.join(str(tmp_path), "train.py"),
+                    "cell": None,
                     "location": {"row": 2, "column": 1},
                     "end_location": {"row": 2, "column": 9},
                 }

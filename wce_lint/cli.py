@@ -398,9 +398,10 @@ def _fix_stdin(options: CheckOptions, settings: Settings) -> int:
         stream = click.get_binary_stream("stdout")
         stream.write(result.fixed)
         stream.flush()
+    from wce_lint.report.base import location
+
     for diagnostic in result.diagnostics:
-        click.echo(f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.display_column}: "
-                   f"{diagnostic.code} {diagnostic.message}", err=True)
+        click.echo(f"{location(diagnostic.path, diagnostic.start)}: {diagnostic.code} {diagnostic.message}", err=True)
     for message in result.internal_errors:
         _error(message)
     if result.internal_errors:

@@ -2,6 +2,8 @@
 
 Positions follow LibCST inside the program: ``line`` is 1-based and ``column`` is 0-based. Reporters
 convert the column to 1-based exactly once (``Position.display_column``), for every output format.
+In a notebook, ``cell`` is the cell's 1-based number and ``line`` the line inside that cell; elsewhere it
+is 0.
 """
 
 from __future__ import annotations
@@ -20,14 +22,39 @@ class Applicability(str, Enum):
     UNSAFE = "unsafe"
 
 
-@dataclass(frozen=True, order=True)
+@dataclass(frozen=True)
 class Position:
     line: int
     column: int  # 0-based, as LibCST reports it
+    cell: int = 0  # a notebook's cell (1-based), 0 outside notebooks
 
     @property
     def display_column(self) -> int:
         return self.column + 1
+
+    # Ordered by cell first: line 1 of cell 3 comes after line 9 of cell 2.
+    def _key(self) -> tuple[int, int, int]:
+        return (self.cell, self.line, self.column)
+
+    def __lt__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
+        return self._key() < other._key()
+
+    def __le__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
+        return self._key() <= other._key()
+
+    def __gt__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
+        return self._key() > other._key()
+
+    def __ge__(self, other: object) -> bool:
+        if not isinstance(other, Position):
+            return NotImplemented
+        return self._key() >= other._key()
 
 
 @dataclass(frozen=True)
@@ -69,5 +96,5 @@ class Diagnostic:
     fix: Fix | None = None
     related: tuple[RelatedLocation, ...] = field(default_factory=tuple)
 
-    def sort_key(self) -> tuple[str, int, int, str]:
-        return (self.path, self.start.line, self.start.column, self.code)
+    def sort_key(self) -> tuple[str, int, int, int, str]:
+        return (self.path, self.start.cell, self.start.line, self.start.column, self.code)

@@ -10,7 +10,7 @@ import os
 import re
 import sys
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Iterator, Sequence
@@ -19,12 +19,13 @@ from wce_lint.diagnostics import Diagnostic, Position, RelatedLocation, Severity
 from wce_lint.rule import Rule
 from wce_lint.rules import REGISTRY
 from wce_lint.settings import Settings
-from wce_lint.source import UnreadableSource, decode, has_skip_file_comment
+from wce_lint.source import SourceText, UnreadableSource, decode, has_skip_file_comment
 
 if TYPE_CHECKING:
     import ast
 
 PYTHON_SUFFIXES = (".py", ".pyi")
+NOTEBOOK_SUFFIX = ".ipynb"  # read by wce_lint.notebook: the code cells form one module
 SYNTAX_ERROR = "WCE000"
 # Deeper bracket nesting than this is refused before parsing: the native parser would exhaust the stack.
 MAX_NESTING = 200
@@ -97,7 +98,7 @@ def _walk(root: Path, settings: Settings, messages: list[str]) -> Iterator[Path]
         base = Path(folder)
         dirnames[:] = sorted(d for d in dirnames if not settings.is_excluded(base / d))
         for name in sorted(filenames):
-            if name.endswith(PYTHON_SUFFIXES):
+            if name.endswith(PYTHON_SUFFIXES) or name.endswith(NOTEBOOK_SUFFIX):
                 candidate = base / name
                 if not settings.is_excluded(candidate):
                     yield candidate
@@ -291,6 +292,8 @@ def lint_source(data: bytes, path: str, settings: Settings, *, may_parse: bool =
 
 
 def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | None, may_parse: bool) -> FileResult:
+    if path.lower().endswith(NOTEBOOK_SUFFIX):
+        return _lint_notebook(data, path, settings, seconds)
     result = FileResult()
     if has_skip_file_comment(data):
         return result
@@ -301,6 +304,39 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
         return result
+    return _lint_text(data, source, path, settings, seconds, may_parse)
+
+
+def _lint_notebook(data: bytes, path: str, settings: Settings, seconds: float | None) -> FileResult:
+    """The notebook's code cells as one module, its findings placed in their cells (``wce_lint.notebook``)."""
+    from wce_lint.notebook import NotebookError, read_notebook
+
+    codes = settings.codes_for(path)
+    try:
+        notebook = read_notebook(data)
+        incomplete = notebook.incomplete_cell()
+    except NotebookError as error:
+        errors = [_file_error(path, error.message, error.line, error.column)] if SYNTAX_ERROR in codes else []
+        return FileResult(errors)
+    if notebook.skips_file or not notebook.is_python:
+        return FileResult()
+    if incomplete is not None:
+        cell, why = incomplete
+        end = Position(len(cell.lines), len(cell.lines[-1]), cell.index)
+        message = f"syntax error: {why} (each cell must be complete code: Jupyter runs it alone)"
+        return FileResult([replace(_file_error(path, message), start=end, end=end)] if SYNTAX_ERROR in codes else [])
+    module = notebook.module.encode("utf-8")
+    # The pre-check runs on the module, not on the JSON, whose escapes (`\t`, `\u…`) may split a trigger.
+    result = _lint_text(module, SourceText(notebook.module, "utf-8"), path, settings, seconds, True)
+    result.diagnostics = [notebook.to_cells(diagnostic) for diagnostic in result.diagnostics]
+    return result
+
+
+def _lint_text(
+    data: bytes, source: SourceText, path: str, settings: Settings, seconds: float | None, may_parse: bool
+) -> FileResult:
+    result = FileResult()
+    codes = settings.codes_for(path)
     rules = _rules_triggered(data, codes, settings.loss_api_triggers) if may_parse else []
     if may_parse and len(rules) < len(codes) - (SYNTAX_ERROR in codes):
         # what an imported module of the project holds may trigger the others

@@ -83,7 +83,12 @@ def _parses(text: str) -> bool:
 
 
 def fix_source(data: bytes, path: str, settings: Settings, *, unsafe: bool = False) -> FixResult:
-    from wce_lint.engine import lint_source
+    from wce_lint.engine import NOTEBOOK_SUFFIX, lint_source
+
+    if path.lower().endswith(NOTEBOOK_SUFFIX):  # the fixed cells are written back into the JSON
+        from wce_lint.notebook import fix_notebook
+
+        return fix_notebook(data, path, settings, unsafe=unsafe)
 
     result = FixResult(data, data)
     first = lint_source(data, path, settings)
@@ -153,6 +158,13 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 def unified_diff(path: str, before: bytes, after: bytes) -> str:
     import difflib
+
+    from wce_lint.engine import NOTEBOOK_SUFFIX
+
+    if path.lower().endswith(NOTEBOOK_SUFFIX):  # a diff of the JSON would be unreadable: one per changed cell
+        from wce_lint.notebook import cell_diff
+
+        return cell_diff(path, before, after)
 
     old = before.decode("utf-8", errors="replace").splitlines(keepends=True)
     new = after.decode("utf-8", errors="replace").splitlines(keepends=True)

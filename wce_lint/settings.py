@@ -27,6 +27,7 @@ DEFAULT_EXCLUDE: tuple[str, ...] = (
     ".pytest_cache",
     ".ruff_cache",
     ".wce_lint_cache",
+    ".ipynb_checkpoints",  # Jupyter's autosaved copies of every notebook
     "__pypackages__",
     "__pycache__",
     "_build",

@@ -9,9 +9,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Iterable, Protocol, Sequence, TextIO
 
-from wce_lint.diagnostics import Applicability, Diagnostic
+from wce_lint.diagnostics import Applicability, Diagnostic, Position
 
 if TYPE_CHECKING:
+    from wce_lint.notebook import Notebook
     from wce_lint.settings import Settings
 
 # Python ends a line at \n, \r\n or \r only; str.splitlines() also splits on \f, \v, \x1c… and U+2028,
@@ -22,13 +23,16 @@ _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 class SourceLines:
     """The text of the files being reported on, read once per file, for formats that quote source lines.
 
-    ``overrides`` supplies text that is not on disk (standard input, under its display name).
+    ``overrides`` supplies text that is not on disk (standard input, under its display name). A notebook's
+    lines are those of its cells (``line(path, number, cell)``).
     """
 
     def __init__(self, overrides: dict[str, str] | None = None) -> None:
+        self._overrides = dict(overrides or {})
         self._cache: dict[str, list[str] | None] = {
-            path: _LINE_BREAK.split(text) for path, text in (overrides or {}).items()
+            path: _LINE_BREAK.split(text) for path, text in self._overrides.items()
         }
+        self._notebooks: dict[str, Notebook | None] = {}
 
     def lines(self, path: str) -> list[str] | None:
         """The file's lines without their line breaks, or None when it cannot be read or decoded."""
@@ -36,12 +40,34 @@ class SourceLines:
             self._cache[path] = self._read(path)
         return self._cache[path]
 
-    def line(self, path: str, number: int) -> str | None:
-        """Line ``number`` (1-based), or None when it does not exist."""
-        lines = self.lines(path)
+    def line(self, path: str, number: int, cell: int = 0) -> str | None:
+        """Line ``number`` (1-based) of the file, or of a notebook's ``cell``; None when it does not exist."""
+        if cell:
+            notebook = self.notebook(path)
+            code_cell = notebook.cell(cell) if notebook is not None else None
+            lines: Sequence[str] | None = code_cell.lines if code_cell is not None else None
+        else:
+            lines = self.lines(path)
         if lines is None or not 1 <= number <= len(lines):
             return None
         return lines[number - 1]
+
+    def notebook(self, path: str) -> Notebook | None:
+        """The notebook at ``path`` (for cell lines and for positions in its JSON), or None if unreadable."""
+        if path not in self._notebooks:
+            from wce_lint.notebook import NotebookError, read_notebook
+
+            try:
+                if path in self._overrides:
+                    data = self._overrides[path].encode("utf-8", "surrogateescape")
+                elif not stat.S_ISREG(os.stat(path).st_mode):
+                    raise OSError("not a regular file")
+                else:
+                    data = Path(path).read_bytes()
+                self._notebooks[path] = read_notebook(data)
+            except (OSError, NotebookError):
+                self._notebooks[path] = None
+        return self._notebooks[path]
 
     @staticmethod
     def _read(path: str) -> list[str] | None:
@@ -89,10 +115,13 @@ def is_safe_fix(diagnostic: Diagnostic) -> bool:
     return diagnostic.fix is not None and diagnostic.fix.applicability == Applicability.SAFE
 
 
+def location(path: str, position: Position) -> str:
+    """``path:line:col``, or ``path:cell 3:line:col`` in a notebook (ruff's spelling), with a 1-based column."""
+    cell = f"cell {position.cell}:" if position.cell else ""
+    return f"{path}:{cell}{position.line}:{position.display_column}"
+
+
 def header(diagnostic: Diagnostic) -> str:
     """``path:line:col: CODE [*] message`` with a 1-based column: the line editors and CI logs parse."""
     marker = " [*]" if is_safe_fix(diagnostic) else ""
-    return (
-        f"{diagnostic.path}:{diagnostic.start.line}:{diagnostic.start.display_column}: "
-        f"{diagnostic.code}{marker} {diagnostic.message}"
-    )
+    return f"{location(diagnostic.path, diagnostic.start)}: {diagnostic.code}{marker} {diagnostic.message}"

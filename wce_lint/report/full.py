@@ -17,7 +17,7 @@ import unicodedata
 from typing import TYPE_CHECKING, Sequence, TextIO
 
 from wce_lint.diagnostics import Diagnostic
-from wce_lint.report.base import OutputFormat, SourceLines, header, ordered
+from wce_lint.report.base import OutputFormat, SourceLines, header, location, ordered
 
 if TYPE_CHECKING:
     from wce_lint.settings import Settings
@@ -39,9 +39,7 @@ def render(
         for line in _snippet(diagnostic, sources):
             out.write(line + "\n")
         for step in diagnostic.related:
-            out.write(
-                f"  = note: {step.path or diagnostic.path}:{step.start.line}:{step.start.display_column}: {step.message}\n"
-            )
+            out.write(f"  = note: {location(step.path or diagnostic.path, step.start)}: {step.message}\n")
         if diagnostic.help:
             out.write(f"  = help: {diagnostic.help}\n")
         if diagnostic.fix is not None:
@@ -56,7 +54,8 @@ def _snippet(diagnostic: Diagnostic, sources: SourceLines) -> list[str]:
     numbers = list(range(first, last + 1))
     if len(numbers) > MAX_SPAN_LINES:
         numbers = numbers[:2] + [0] + numbers[-2:]  # 0 marks the elided middle
-    texts = {n: sources.line(diagnostic.path, n) for n in numbers if n}
+    # In a notebook the lines are the cell's (a span never leaves its cell: cells are complete code).
+    texts = {n: sources.line(diagnostic.path, n, diagnostic.start.cell) for n in numbers if n}
     if texts.get(first) is None:
         return []
     gutter = len(str(last))

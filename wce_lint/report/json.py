@@ -1,7 +1,8 @@
 """``json``: an array shaped like ruff's JSON output, plus ``rule``, ``severity``, ``help`` and ``related``.
 
 Rows and columns are 1-based, as in ruff. ``filename`` is absolute (as in ruff), so a consumer need not know
-the directory wce-lint ran in.
+the directory wce-lint ran in. ``cell`` is the notebook cell (1-based, markdown cells counted) that rows
+are counted in, as in ruff, or null outside notebooks; related locations and fix edits carry their own.
 """
 
 from __future__ import annotations
@@ -40,6 +41,7 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
         "message": diagnostic.message,
         "severity": _value(diagnostic.severity),
         "filename": filename,
+        "cell": _cell(diagnostic.start),
         "location": _location(diagnostic.start),
         "end_location": _location(diagnostic.end),
         "help": diagnostic.help,
@@ -51,6 +53,7 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
             "edits": [
                 {
                     "content": edit.content,
+                    "cell": _cell(edit.start),
                     "location": _location(edit.start),
                     "end_location": _location(edit.end),
                 }
@@ -61,6 +64,7 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
             {
                 "message": step.message,
                 "filename": _filename(step.path) if step.path else filename,
+                "cell": _cell(step.start),
                 "location": _location(step.start),
                 "end_location": _location(step.end),
             }
@@ -73,6 +77,10 @@ def to_json(diagnostic: Diagnostic) -> dict[str, Any]:
 
 def _location(position: Position) -> dict[str, int]:
     return {"row": position.line, "column": position.display_column}
+
+
+def _cell(position: Position) -> int | None:
+    return position.cell or None
 
 
 def _filename(path: str) -> str:

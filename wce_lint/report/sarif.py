@@ -7,6 +7,13 @@ the project root (``uriBaseId: %SRCROOT%``), its trace as ``relatedLocations``, 
 
 Regions are 1-based; ``endColumn`` is the column just past the span, as SARIF defines it (§3.30.8), which
 is the same number the ``json`` format prints. Columns count code points (``columnKind``), as LibCST does.
+
+A notebook's locations are regions of the ``.ipynb`` file itself: the JSON line and column where the
+flagged characters of the cell's ``source`` string are, so a SARIF viewer opens the file at the right
+place. The cell position is kept beside it: the location's ``message`` says ``cell 3, line 2, column 5``
+and its ``properties`` hold ``cell``, ``cellLine`` and ``cellColumn`` (1-based); the result message starts
+with the same words. A fix of a notebook carries no ``fixes`` entry (its replacements would be cell text,
+not JSON text); ``--fix`` applies it.
 """
 
 from __future__ import annotations
@@ -72,7 +79,7 @@ def sarif_log(diagnostics: Sequence[Diagnostic], *, sources: SourceLines, root: 
                 "originalUriBaseIds": {SRCROOT: {"uri": _directory_uri(root)}},
                 "columnKind": "unicodeCodePoints",
                 "results": [
-                    _result(diagnostic, index.get(diagnostic.code), fingerprints[id(diagnostic)], root)
+                    _result(diagnostic, index.get(diagnostic.code), fingerprints[id(diagnostic)], root, sources)
                     for diagnostic in ordered(diagnostics)
                 ],
             }
@@ -111,18 +118,30 @@ def _rule_level(rule: Rule) -> str:
 
 
 # -- results ---------------------------------------------------------------------------------------
-def _result(diagnostic: Diagnostic, rule_index: int | None, fingerprint: str, root: Path) -> dict[str, Any]:
+def _result(
+    diagnostic: Diagnostic, rule_index: int | None, fingerprint: str, root: Path, sources: SourceLines | None = None
+) -> dict[str, Any]:
     from wce_lint.rules import REGISTRY
 
     rule = REGISTRY.get(diagnostic.code)
     warning = diagnostic.severity == Severity.WARNING or (rule is not None and rule.preview)
     text = diagnostic.message if not diagnostic.help else f"{diagnostic.message}\nhelp: {diagnostic.help}"
+    if diagnostic.start.cell:
+        text = f"{_cell_words(diagnostic.start)}: {text}"
     artifact = _artifact_location(diagnostic.path, root)
+    sources = sources or SourceLines()
+
+    def physical(start: Position, end: Position) -> dict[str, Any]:
+        return {"artifactLocation": artifact, "region": _region(start, end, diagnostic.path, sources)}
+
+    location: dict[str, Any] = {"physicalLocation": physical(diagnostic.start, diagnostic.end)}
+    if diagnostic.start.cell:
+        location.update(_cell_annotations(diagnostic.start))
     result: dict[str, Any] = {
         "ruleId": diagnostic.code,
         "level": "warning" if warning else "error",
         "message": {"text": text},
-        "locations": [{"physicalLocation": {"artifactLocation": artifact, "region": _region(diagnostic.start, diagnostic.end)}}],
+        "locations": [location],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
     }
     if rule_index is not None:
@@ -133,13 +152,14 @@ def _result(diagnostic: Diagnostic, rule_index: int | None, fingerprint: str, ro
                 "id": number,
                 "message": {"text": step.message},
                 "physicalLocation": {
-                    "artifactLocation": _artifact_location(step.path, root) if step.path else artifact,
+                    "artifactLocation": _artifact_location(step.path, root),
                     "region": _region(step.start, step.end),
-                },
+                } if step.path else physical(step.start, step.end),
+                **({"properties": _cell_annotations(step.start)["properties"]} if step.start.cell else {}),
             }
             for number, step in enumerate(diagnostic.related)
         ]
-    if diagnostic.fix is not None:
+    if diagnostic.fix is not None and not diagnostic.start.cell:
         fix = diagnostic.fix
         result["fixes"] = [
             {
@@ -159,8 +179,27 @@ def _result(diagnostic: Diagnostic, rule_index: int | None, fingerprint: str, ro
     return result
 
 
-def _region(start: Position, end: Position) -> dict[str, int]:
+def _cell_words(position: Position) -> str:
+    return f"cell {position.cell}, line {position.line}, column {position.display_column}"
+
+
+def _cell_annotations(position: Position) -> dict[str, Any]:
+    return {
+        "message": {"text": _cell_words(position)},
+        "properties": {"cell": position.cell, "cellLine": position.line, "cellColumn": position.display_column},
+    }
+
+
+def _region(start: Position, end: Position, path: str = "", sources: SourceLines | None = None) -> dict[str, int]:
     end = max(end, start)
+    if start.cell and sources is not None:  # a notebook: the region of the .ipynb JSON text
+        notebook = sources.notebook(path)
+        in_json = [notebook.json_position(p) for p in (start, end)] if notebook is not None else []
+        if len(in_json) == 2 and in_json[0] is not None and in_json[1] is not None:
+            (start_line, start_column), (end_line, end_column) = in_json  # type: ignore[misc]
+            return {"startLine": start_line, "startColumn": start_column + 1, "endLine": end_line,
+                    "endColumn": end_column + 1}
+        return {"startLine": 1}
     return {
         "startLine": start.line,
         "startColumn": start.display_column,
@@ -207,7 +246,7 @@ def _fingerprints(diagnostics: Sequence[Diagnostic], sources: SourceLines, root:
 def _span_text(diagnostic: Diagnostic, sources: SourceLines) -> str:
     """The whitespace-normalised text of the lines the finding covers, or its message when unreadable."""
     lines = [
-        sources.line(diagnostic.path, number)
+        sources.line(diagnostic.path, number, diagnostic.start.cell)
         for number in range(diagnostic.start.line, max(diagnostic.end.line, diagnostic.start.line) + 1)
     ]
     if any(line is None for line in lines):
