@@ -1,14 +1,19 @@
 """## What it does
 Flags a logits slot that receives probabilities: the output of a sigmoid or softmax — called directly
 (`tf.sigmoid`, `tf.nn.softmax`, `tf.keras.activations.sigmoid`, `torch.sigmoid`, `x.sigmoid()`,
-`F.softmax`, `jax.nn.sigmoid` …), through assignments in the same scope, through a function of the same
-module that returns one, or from a Keras/PyTorch model or layer whose last activation is `sigmoid` or
-`softmax` — passed to a loss that expects logits: `tf.nn.*_with_logits`, `tf.compat.v1.losses.*`, PyTorch
-`BCEWithLogitsLoss`/`CrossEntropyLoss`, optax, or a Keras loss with `from_logits=True` (including
+`F.softmax`, `jax.nn.sigmoid` …), through assignments, functions and methods that return one (each element
+of a returned tuple separately), `self` attributes and the project's other modules, or from a Keras/PyTorch
+model or layer whose last activation is `sigmoid` or `softmax` (an instance of a model class called as a
+function included) — passed to a loss that expects logits: `tf.nn.*_with_logits`, `tf.compat.v1.losses.*`,
+PyTorch `BCEWithLogitsLoss`/`CrossEntropyLoss`, optax, or a Keras loss with `from_logits=True` (including
 `model.compile(loss=…(from_logits=True))` on a model that ends in a sigmoid or softmax).
 
 `log_softmax` output into a softmax loss is fine and is not flagged (softmax is shift-invariant, so
 log-probabilities are valid logits).
+
+A helper that passes its parameter on to such a loss is checked at each of its calls: the finding is at the
+argument that carries the probabilities, and a helper called rightly and wrongly is reported only at the
+wrong call.
 
 ## Why is this bad?
 These losses apply the sigmoid/softmax themselves. Given probabilities, they squash them a second time:

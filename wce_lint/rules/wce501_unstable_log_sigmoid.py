@@ -5,7 +5,10 @@ methods `.log()` and `.log1p()`, `torch.log1p(-p)`), NumPy/SciPy (`np.log(expit(
 written in one expression or through assignments (`p = tf.sigmoid(x)` … `tf.math.log(p)`), and also when
 an epsilon, a clip or a maximum guards the log (`log(p + eps)`, `log(clip(p, eps, 1 - eps))`,
 `log(max(p, eps))`). An epsilon is recognised by its value (a constant in (0, 0.1], a parameter default,
-`keras.backend.epsilon()`, `finfo(...).eps`), never by its name.
+`keras.backend.epsilon()`, `finfo(...).eps`), never by its name. The output of a model ending in a sigmoid
+counts like the sigmoid itself (`torch.log(D(x))`), and so does a helper that takes the log of its
+parameter, in this module or another of the project: the finding is then at the argument of the call that
+passes it a sigmoid output.
 
 ## Why is this bad?
 In float32 the sigmoid rounds to exactly 1 for logits above about 17 and underflows to exactly 0 below about

@@ -3,7 +3,11 @@ Flags the logarithm of a softmax output — `log(softmax(x))` — in TensorFlow 
 (`keras.ops.log`, `keras.backend.log`), PyTorch (`torch.log`, the tensor method `.log()`), NumPy/SciPy
 (`np.log(scipy.special.softmax(x))`) and JAX (`jnp.log`), written in one expression or through assignments
 (`probs = F.softmax(scores, dim=1)` … `torch.log(probs)`), and also when an epsilon, a clip or a maximum
-guards the log (`log(probs + 1e-8)`, `log(clip(probs, eps, 1))`).
+guards the log (`log(probs + 1e-8)`, `log(clip(probs, eps, 1))`). The output of a model or layer ending in
+a softmax counts like the softmax itself (`tf.log(self.acts_prob)` with
+`self.acts_prob = tf.layers.dense(l1, n, tf.nn.softmax)`), and so does a helper that takes the log of its
+parameter, in this module or another of the project: the finding is then at the argument of the call that
+passes it a softmax output.
 
 ## Why is this bad?
 Softmax is computed as `exp(x - max(x)) / sum(...)`; in float32 every class whose logit lies about 88 below
