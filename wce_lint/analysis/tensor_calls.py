@@ -8,6 +8,7 @@ tables at the top. A dtype *argument* we cannot resolve makes the dtype unknown 
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import TYPE_CHECKING, Callable
 
 import libcst as cst
@@ -616,16 +617,38 @@ def evaluate_call(ev: "_Evaluator", call: cst.Call) -> Value | None:
             handler, signature = entry
             return handler(ev, call, _normalised_binding(call, signature), _framework(name))
     if names:
-        return None
+        return _function_result(ev, call)  # a function of another module of the project
     if isinstance(func, cst.Attribute):
-        return _method(ev, call, func)
+        return _method(ev, call, func) or _function_result(ev, call)
     if isinstance(func, cst.Call):
         return _layer_output(ev, call, func)
     if isinstance(func, cst.Name):
         layer = _bound_layer(ev, func)
         if layer is not None:
             return _layer_output(ev, call, layer)
+        return _function_result(ev, call)
     return None
+
+
+def _function_result(ev: "_Evaluator", call: cst.Call) -> Value | None:
+    """What a function of the project returns, when every ``return`` folds to the same static value in the
+    function's own module (``def pos_weight(): return torch.tensor([-2.0])``). A return that depends on a
+    parameter does not fold there (a parameter has no static value), so none is guessed."""
+    from wce_lint.analysis.provenance import callee_of
+    from wce_lint.analysis.values import static_value
+
+    callee = callee_of(ev.module, call, ev.at, ev.depth)
+    if callee is None:
+        return None
+    home, function, _ = callee
+    if not function.returns:
+        return None
+    values = [static_value(home, value, statement, ev.depth + 1) for value, statement in function.returns]
+    first = values[0]
+    if first is None or any(v is None or (v.shape, v.dtype, v.elements) != (first.shape, first.dtype, first.elements)
+                            for v in values[1:]):
+        return None
+    return replace(first, node=call)  # reported where it is used: the return may be in another file
 
 
 def _float_builtin(ev: "_Evaluator", call: cst.Call) -> Value | None:
