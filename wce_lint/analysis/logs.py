@@ -134,7 +134,6 @@ def _log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-un
 
 def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-untyped-def]
     sinks: list[tuple[cst.Param, LogOfActivation]] = []
-    complete = True
     for site in home.calls:
         if site.statement.scope is not function.node:
             continue
@@ -144,23 +143,13 @@ def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: igno
             where = f"{home.short_path()}:{home.line(site.node)}"
             via = f"`{found.activation.api}` reaches `{_short(home, site.node)}` in `{function.node.name.value}` ({where})"
             sinks.append((found.activation.node, replace(found, via=via)))  # type: ignore[arg-type]
-            continue
-        callee = callee_of(home, site.node, site.statement)
-        if callee is None or callee[1] is function:
-            continue
-        callee_home, callee_function, method = callee
-        inner_sinks, inner_complete = _log_sinks(callee_home, callee_function, chain + 1)
-        complete = complete and inner_complete
-        for param, inner in inner_sinks:
-            argument = argument_for(callee_function.node, param, site.node, method)
-            if argument is None:
-                continue
-            origin = origin_of(home, argument.value, site.statement)
-            if origin is None or origin.kind != PARAMETER or origin.function is not function.node \
-                    or origin.path or origin.called:
-                continue
-            via = f"`{origin.api}` is passed to `{callee_function.node.name.value}`: {inner.via}"
-            sinks.append((origin.node, replace(inner, via=via)))  # type: ignore[arg-type]
+    from wce_lint.analysis.summaries import passed_on
+
+    passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink[0])
+    for _site, callee_function, (_, inner), param, argument in passed:
+        name = param.name.value
+        via = f"`{name}` is passed to `{callee_function.node.name.value}`: {inner.via}"
+        sinks.append((param, replace(inner, via=via)))
     return sinks, complete
 
 

@@ -89,6 +89,21 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
             step = TraceStep(f"`{param.name.value}` reaches `{slot}` of `{_written(home, loss)}` in `{name}` "
                              f"({where})", argument.value)
             sinks.append(SlotSink(param, slot, loss, home, (step,), 0))
+    passed, complete = passed_on(home, function, chain, _function_sinks, lambda sink: sink.parameter)
+    for site, callee_function, inner, param, argument in passed:
+        step = TraceStep(f"`{param.name.value}` is passed to `{callee_function.node.name.value}` in "
+                         f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
+        sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1))
+    return sinks, complete
+
+
+def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_of, parameter_of):  # type: ignore[no-untyped-def]
+    """The calls in ``function`` of project functions whose summary (``summary_of(home, function, chain)`` →
+    (items, complete)) has items for a parameter that receives one of ``function``'s own parameters unchanged:
+    [(call site, callee, item, that parameter of ``function``, the argument)], and whether every summary
+    asked was complete. ``parameter_of(item)`` is the callee's parameter an item is about."""
+    found = []
+    complete = True
     for site in home.calls:
         if site.statement.scope is not function.node:
             continue
@@ -96,19 +111,16 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
         if callee is None or callee[1] is function:
             continue
         callee_home, callee_function, method = callee
-        inner_sinks, inner_complete = _function_sinks(callee_home, callee_function, chain + 1)
-        complete = complete and inner_complete
-        for inner in inner_sinks:
-            argument = argument_for(callee_function.node, inner.parameter, site.node, method)
+        items, items_complete = summary_of(callee_home, callee_function, chain + 1)
+        complete = complete and items_complete
+        for item in items:
+            argument = argument_for(callee_function.node, parameter_of(item), site.node, method)
             if argument is None:
                 continue
             param = _parameter(home, function, argument.value, site.statement)
-            if param is None:
-                continue
-            step = TraceStep(f"`{param.name.value}` is passed to `{callee_function.node.name.value}` in "
-                             f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
-            sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1))
-    return sinks, complete
+            if param is not None:
+                found.append((site, callee_function, item, param, argument))
+    return found, complete
 
 
 def _parameter(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpression,
