@@ -487,6 +487,8 @@ def rule_command(selector: str | None, all_rules: bool, output_format: str) -> i
         json.dump(_rule_json(rule), out, indent=2)
         out.write("\n")
     else:
+        from wce_lint.docs import rule_text
+
         out.write(rule_text(rule))
     return EXIT_OK
 
@@ -505,17 +507,6 @@ def _unknown_rule(selector: str) -> str:
         return f"unknown rule {json.dumps(selector)} ({hint})"
     # A prefix or ALL designates a group; explaining is one rule at a time.
     return f"{json.dumps(selector)} selects {', '.join(codes)}: give one code or name, or use `wce-lint rule --all`"
-
-
-def rule_text(rule: Any) -> str:
-    """``wce-lint rule CODE``'s text (Markdown), also the language server's hover."""
-    lines = [f"# {rule.name} ({rule.code})", "", rule.summary, ""]
-    if rule.preview:
-        lines += ["This rule is in preview: it runs only with `--preview` (or `preview = true`).", ""]
-    if rule.fix_applicability is not None:
-        kind = getattr(rule.fix_applicability, "value", rule.fix_applicability)
-        lines += [f"Fix is sometimes available ({kind}).", ""]
-    return "\n".join(lines) + "\n" + rule.doc.strip() + "\n"
 
 
 def _rule_json(rule: Any) -> dict[str, Any]:

@@ -397,7 +397,7 @@ async def _hover(server: WceLanguageServer, params: types.HoverParams) -> types.
     hits = [pair for pair in linted.findings if overlaps(point, pair[1].range)]
     if not hits:
         return None
-    from wce_lint.cli import rule_text
+    from wce_lint.docs import rule_text
     from wce_lint.rules import REGISTRY
 
     parts: list[str] = []
