@@ -313,7 +313,7 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
     from wce_lint.analysis.parse import ParseFailure, parse
 
     try:
-        context = parse(path, source.text, tree)
+        context = parse(path, source.text, tree, _subset(source.text, tree, path, rules))
     except ParseFailure as error:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
@@ -356,6 +356,40 @@ def _lint_source(data: bytes, path: str, settings: Settings, seconds: float | No
     if project is not None:
         result.dependencies = dict(project.loaded_files)
     return result
+
+
+# Set to "1" to give LibCST every file whole (the reference the subset is tested against: identical findings).
+WHOLE_FILE_VARIABLE = "WCE_LINT_WHOLE_FILE"
+
+
+def _subset(text: str, tree: ast.Module | None, path: str, rules: list[Rule]):  # type: ignore[no-untyped-def]
+    """The statements of ``text`` that can matter to ``rules``, the rest blanked (None: parse it whole)."""
+    if tree is None or os.environ.get(WHOLE_FILE_VARIABLE, "") not in ("", "0"):
+        return None
+    from wce_lint.analysis.subset import relevant_subset
+
+    triggers = [word.decode("ascii") for word in _triggers(frozenset(rule.code for rule in rules))]
+    return relevant_subset(text, tree, triggers, _project_imports(path))
+
+
+def _project_imports(path: str):  # type: ignore[no-untyped-def]
+    """Whether an import binds a module of the project (whose summaries the analysis follows); None when
+    the file belongs to no project."""
+    from wce_lint.analysis.project import index_for
+
+    project = index_for(path)
+    if project is None:
+        return None
+
+    def is_project(module: str, names: tuple[str, ...], level: int) -> bool:
+        if level:
+            return True
+        parts = module.split(".")
+        candidates = [".".join(parts[:count]) for count in range(1, len(parts) + 1)]
+        candidates += [f"{module}.{name}" for name in names]
+        return any(project.module_file(candidate) is not None for candidate in candidates if candidate)
+
+    return is_project
 
 
 def _related(context, step) -> RelatedLocation:  # type: ignore[no-untyped-def]
