@@ -373,21 +373,33 @@ def _subset(text: str, tree: ast.Module | None, path: str, rules: list[Rule]):  
 
 
 def _project_imports(path: str):  # type: ignore[no-untyped-def]
-    """Whether an import binds a module of the project (whose summaries the analysis follows); None when
-    the file belongs to no project."""
-    from wce_lint.analysis.project import index_for
+    """Whether an import binds a module of the project that the analysis would follow (one that passes
+    ``ProjectIndex.may_matter``, as ``project.resolve_symbol`` requires); None when the file belongs to no
+    project."""
+    from wce_lint.analysis.project import _all_codes, index_for
 
     project = index_for(path)
     if project is None:
         return None
+    here = project.dotted_name(Path(path)) or ""
+    package = here if path.endswith("__init__.py") else here.rpartition(".")[0]
+    codes = _all_codes()
 
     def is_project(module: str, names: tuple[str, ...], level: int) -> bool:
         if level:
-            return True
-        parts = module.split(".")
-        candidates = [".".join(parts[:count]) for count in range(1, len(parts) + 1)]
-        candidates += [f"{module}.{name}" for name in names]
-        return any(project.module_file(candidate) is not None for candidate in candidates if candidate)
+            parts = package.split(".") if package else []
+            if level - 1 > len(parts):
+                return False
+            module = ".".join([*parts[: len(parts) - (level - 1)], *([module] if module else [])])
+        # what `resolve_symbol` looks up: the module itself (`import a.b` → `a.b.f`), or a submodule imported
+        # by name (`from a import b` → `a.b.f`)
+        candidates = [module] if module else []
+        candidates += [f"{module}.{name}" if module else name for name in names]
+        for candidate in candidates:
+            file = project.module_file(candidate)
+            if file is not None and project.may_matter(file, codes):
+                return True
+        return False
 
     return is_project
 

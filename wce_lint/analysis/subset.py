@@ -62,7 +62,8 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
     groups = _groups(statements)
     if len(groups) < 2:
         return None
-    summaries = [_summary(group) for group in groups]
+    source = _Source(text, starts)
+    summaries = [_summary(group, source) for group in groups]
     project_aliases: set[str] = set()
     always: set[int] = set()  # imports, and what LibCST might refuse
     for index, summary in enumerate(summaries):
@@ -74,16 +75,37 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
                         if star:
                             return None  # any name may come from there: only the whole file is safe
                         project_aliases.update(summary.import_aliases)
-        if summary.quotes and _may_defeat_libcst(text, starts, groups[index]):
+        if summary.quotes:
             always.add(index)
-    kept = _closure(summaries, _trigger_groups(text, triggers, groups), always, project_aliases)
-    if len(kept) == len(groups):
+    trigger_lines = _trigger_lines(text, triggers, summaries)
+    seeds = {index for index, (first, last, _) in enumerate(groups) if _holds(trigger_lines, first, last)}
+    kept, sink_names = _closure(summaries, seeds, always, project_aliases)
+    # Inside the kept classes, only the methods that can matter (same closure, over methods and attributes).
+    dropped_members: dict[int, list[Group]] = {}
+    for index in kept:
+        members = groups[index][2]
+        if len(members) == 1 and isinstance(members[0], ast.ClassDef) and len(members[0].body) >= 2:
+            elsewhere: set[str] = set()
+            for other in kept:
+                if other != index:
+                    elsewhere |= summaries[other].attributes
+            dropped = _dropped_methods(members[0], trigger_lines, sink_names | project_aliases, elsewhere, source)
+            if dropped:
+                dropped_members[index] = dropped
+    if len(kept) == len(groups) and not dropped_members:
         return None
     kept_statements: list[ast.stmt] = []
     keep_line = bytearray(total_lines + 1)  # 1-based; lines of no statement (comments, blank) are kept
     for index in range(len(groups)):
         first, last, members = groups[index]
-        if index in kept:
+        if index in dropped_members:
+            dropped = dropped_members[index]
+            gone = {id(statement) for _, _, statements in dropped for statement in statements}
+            for first, last, _ in dropped:
+                keep_line[first:last + 1] = b"\x02" * (last - first + 1)
+            # the AST positions pair with: the class as LibCST will see it
+            kept_statements.append(_with_body(members[0], [s for s in members[0].body if id(s) not in gone]))
+        elif index in kept:
             kept_statements.extend(members)
         else:
             keep_line[first:last + 1] = b"\x02" * (last - first + 1)
@@ -137,14 +159,20 @@ class _Summary:
     imports: list[tuple[str, tuple[str, ...], int, bool]]  # (module, names, level, star) of each import
     import_aliases: set[str]
     quotes: bool  # holds a long string (see _may_defeat_libcst)
+    attributes: set[str]  # every ``.name`` read or written inside the statements
+    stored_attributes: set[str]  # every ``.name`` assigned (``self.head = …``)
+    docstrings: list[tuple[int, int, int, int]]  # spans of string statements (no effect on any value)
+    handed: set[str]  # ``.name`` called, passed as an argument or returned: how a loss object or helper is used
+    stores: list[tuple[str, int, int]]  # (attribute, first and last line of the assignment)
 
     @property
     def binds(self) -> set[str]:
         return self.variables | self.definitions
 
 
-def _closure(summaries: list[_Summary], seeds: set[int], always: set[int], project_aliases: set[str]) -> set[int]:
-    """The groups that can matter.
+def _closure(summaries: list[_Summary], seeds: set[int], always: set[int],
+             project_aliases: set[str]) -> tuple[set[int], set[str]]:
+    """The groups that can matter, and the names the sinks among them bind.
 
     Two kinds of reach. *Sinks*: a group naming a trigger word, or calling something bound by a sink (a
     helper whose parameter reaches a loss gets a summary, and its callers are checked at the call site), or
@@ -200,77 +228,185 @@ def _closure(summaries: list[_Summary], seeds: set[int], always: set[int], proje
                 pending.extend(binders.get(name, ()))
                 if name in variables:
                     pending.extend(user for user in users.get(name, ()) if not summaries[user].scope)
-    return kept
+    return kept, followed_back
 
 
-_FUNCTIONS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda)
-_SCOPES = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef, ast.Lambda)
+# Methods the analysis (or Python) calls without naming them: constructors, `model(x)`, Keras' `build`.
+_IMPLICIT_METHODS = frozenset({"call", "forward", "build"})
 
 
-def _names(node: ast.AST, into: set[str]) -> None:
+def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: set[str],
+                     elsewhere: set[str], source: _Source) -> list[Group]:
+    """The methods of a kept class that cannot matter (as groups of lines); the class keeps the others and
+    every statement that is not a method.
+
+    The same two kinds of reach as between top-level statements, over method and attribute names: sinks
+    are the methods naming a trigger word or calling a module-level sink, and the methods mentioning what a
+    sink binds (``self.loss_fn`` assigned in a sink, a sink method called); sources are the methods
+    assigning an attribute or defining a method that a kept one mentions (every assignment of ``self.x``
+    must be seen). Methods named anywhere else in the kept module, dunders and the methods called
+    implicitly stay too."""
+    units = _groups(cls.body)
+    if len(units) < 2:
+        return []
+    methods = [all(isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef)) for s in unit[2]) for unit in units]
+    summaries = [_summary(unit, source) for unit in units]
+    names: list[set[str]] = []  # what each unit binds: its methods' names and the attributes it assigns
+    for unit, summary in zip(units, summaries):
+        names.append({s.name for s in unit[2] if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+                     | summary.stored_attributes)
+    seeds: set[int] = set()
+    always: set[int] = set()
+    for index, (unit, summary) in enumerate(zip(units, summaries)):
+        defined = {s.name for s in unit[2] if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+        if not methods[index] or summary.quotes:
+            always.add(index)
+        if _holds(trigger_lines, unit[0], unit[1]) or summary.mentions & sink_names:
+            seeds.add(index)
+        if defined & elsewhere or defined & _IMPLICIT_METHODS or any(n.startswith("__") for n in defined):
+            always.add(index)
+    users: dict[str, list[int]] = {}  # attribute → the units handing it on (calling, passing, returning it)
+    binders: dict[str, list[int]] = {}
+    for index, summary in enumerate(summaries):
+        for name in summary.handed:
+            users.setdefault(name, []).append(index)
+        for name in names[index]:
+            binders.setdefault(name, []).append(index)
+    kept: set[int] = set()
+    sinks: set[int] = set()
+    read: set[str] = set()
+    followed_back: set[str] = set()
+    pending_sinks = list(seeds)
+    pending = list(always)
+    while pending or pending_sinks:
+        while pending_sinks:
+            index = pending_sinks.pop()
+            if index in sinks:
+                continue
+            sinks.add(index)
+            pending.append(index)
+            for name in _sink_bound(units[index], summaries[index], trigger_lines, sink_names, source):
+                if name not in followed_back:
+                    followed_back.add(name)
+                    pending_sinks.extend(users.get(name, ()))
+        while pending:
+            index = pending.pop()
+            if index in kept:
+                continue
+            kept.add(index)
+            for name in summaries[index].attributes:
+                if name not in read:
+                    read.add(name)
+                    pending.extend(binders.get(name, ()))
+    if not kept:
+        kept.add(0)  # a class body cannot be empty
+    return [unit for index, unit in enumerate(units) if index not in kept]
+
+
+def _sink_bound(unit: Group, summary: _Summary, trigger_lines: list[int], sink_names: set[str],
+                source: _Source) -> set[str]:
+    """What a sink method gives its class that can carry a finding elsewhere: its own name (a call of it is
+    checked at the call site), and the attributes it assigns from a trigger word, a module-level sink or one
+    of its parameters (``self.loss_fn = loss_fn``: a loss object given to the constructor)."""
+    bound = {s.name for s in unit[2] if isinstance(s, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    parameters: set[str] = set()
+    for statement in unit[2]:
+        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            arguments = statement.args
+            parameters.update(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
+                                              arguments.vararg, arguments.kwarg) if a is not None)
+    parameters.discard("self")
+    for attribute, first, last in summary.stores:
+        if attribute in bound:
+            continue
+        if _holds(trigger_lines, first, last):
+            bound.add(attribute)
+            continue
+        value_names = set(_WORD.findall(source.lines(first, last)))
+        if value_names & sink_names or value_names & parameters:
+            bound.add(attribute)
+    return bound
+
+
+def _with_body(cls: ast.ClassDef, body: list[ast.stmt]) -> ast.ClassDef:
+    import copy
+
+    trimmed = copy.copy(cls)  # the file's own tree stays whole
+    trimmed.body = body
+    return trimmed
+
+
+_DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
+# Every word that may be a name. Read from the text, not the tree: a regular expression runs at C speed, a
+# walk over every expression node of the AST costs about as much as the parse we want to avoid. Words in
+# strings and comments count too, which only keeps more.
+_WORD = re.compile(r"\w+")  # numbers too: they never equal a bound name, and this is twice as fast
+_ATTRIBUTE = re.compile(r"\.\s*([^\W\d]\w*)")
+_WALRUS = re.compile(r"([^\W\d]\w*)\s*:=")
+_GLOBAL = re.compile(r"\bglobal\b([^\r\n;#]*)")
+
+
+class _Source:
+    """The text of the file by line numbers."""
+
+    def __init__(self, text: str, starts: list[int]) -> None:
+        self.text, self.starts = text, starts
+
+    def lines(self, first: int, last: int) -> str:
+        end = self.starts[last] if last < len(self.starts) else len(self.text)
+        return self.text[self.starts[first - 1]:end]
+
+
+def _targets(node: ast.AST, into: set[str]) -> None:
+    """Names bound by an assignment target (``a``, ``a, (b, *c)``; not ``a.b`` nor ``a[0]``)."""
+    kind = type(node)
+    if kind is ast.Name:
+        into.add(node.id)  # type: ignore[attr-defined]
+    elif kind is ast.Tuple or kind is ast.List:
+        for element in node.elts:  # type: ignore[attr-defined]
+            _targets(element, into)
+    elif kind is ast.Starred:
+        _targets(node.value, into)  # type: ignore[attr-defined]
+
+
+def _stored_attributes(node: ast.AST, into: list[str]) -> None:
     for inner in ast.walk(node):
-        if type(inner) is ast.Name:
-            into.add(inner.id)  # type: ignore[attr-defined]
+        if type(inner) is ast.Attribute and not isinstance(inner.ctx, ast.Load):  # type: ignore[attr-defined]
+            into.append(inner.attr)  # type: ignore[attr-defined]
 
 
-def _header_nodes(statement: ast.stmt) -> list[ast.AST]:
-    nodes: list[ast.AST] = list(getattr(statement, "decorator_list", ()))
-    if isinstance(statement, ast.ClassDef):
-        nodes += statement.bases
-        nodes += [keyword.value for keyword in statement.keywords]
-    else:
-        nodes.append(statement.args)  # type: ignore[attr-defined]  (annotations and defaults)
-        if statement.returns is not None:  # type: ignore[attr-defined]
-            nodes.append(statement.returns)  # type: ignore[attr-defined]
-    return nodes
-
-
-def _summary(group: Group) -> _Summary:
-    mentions: set[str] = set()
+def _summary(group: Group, source: _Source) -> _Summary:
+    first, last, statements = group
+    text = source.lines(first, last)
     header: set[str] = set()
-    variables: set[str] = set()
+    variables: set[str] = set(_WALRUS.findall(text))
+    for declared in _GLOBAL.findall(text):  # a function rebinding a module-level name
+        variables.update(_WORD.findall(declared))
     definitions: set[str] = set()
     imports: list[tuple[str, tuple[str, ...], int, bool]] = []
     aliases: set[str] = set()
-    quotes = False
-    scope = all(isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
-                for statement in group[2])
-    # (node, whether a binding there binds a module-level name)
-    stack: list[tuple[ast.AST, bool]] = []
-    for statement in group[2]:
-        if isinstance(statement, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
-            mentions.add(statement.name)
-            definitions.add(statement.name)
-            for node in _header_nodes(statement):
-                _names(node, header)
-                if isinstance(node, ast.arguments):  # parameter names are the function's own
-                    for arg in (*node.posonlyargs, *node.args, *node.kwonlyargs, node.vararg, node.kwarg):
-                        if arg is not None:
-                            mentions.add(arg.arg)
-            stack.extend((child, False) for child in statement.body)
-        else:
-            stack.append((statement, True))
+    docstrings: list[tuple[int, int, int, int]] = []
+    stores: list[tuple[str, int, int]] = []
+    stored: set[str] = set()
+    scope = all(isinstance(statement, _DEFS) for statement in statements)
+    if scope and len(statements) == 1 and statements[0].body[0].lineno > first:
+        # The header (decorators, signature, bases) is read, never followed back: a subclass does not use
+        # its base the way a call uses a helper.
+        body_first = _first_line(statements[0].body[0])
+        header = set(_WORD.findall(source.lines(first, body_first - 1))) - {statements[0].name}
+        mentions = set(_WORD.findall(source.lines(body_first, last))) | {statements[0].name}
+    else:
+        mentions = set(_WORD.findall(text))
+    # (statement, whether a binding there binds a module-level name); statements only, no expressions
+    stack: list[tuple[ast.stmt, bool]] = [(statement, True) for statement in statements]
     while stack:
         node, module_level = stack.pop()
         kind = type(node)
-        if kind is ast.Name:
-            mentions.add(node.id)  # type: ignore[attr-defined]
-            if module_level and not isinstance(node.ctx, ast.Load):  # type: ignore[attr-defined]
-                variables.add(node.id)  # type: ignore[attr-defined]
-            continue
-        if kind is ast.Constant:
-            if isinstance(node.value, (str, bytes)) and _long(node):  # type: ignore[attr-defined]
-                quotes = True
-            continue
-        if kind is ast.JoinedStr and _long(node):
-            quotes = True
-        if kind in (ast.Import, ast.ImportFrom):
+        if kind is ast.Import or kind is ast.ImportFrom:
             names: list[str] = []
             for alias in node.names:  # type: ignore[attr-defined]
-                local = alias.asname or alias.name.split(".")[0]
                 if alias.name != "*":
-                    mentions.add(local)
-                    aliases.add(local)
+                    aliases.add(alias.asname or alias.name.split(".")[0])
                     names.append(alias.name)
             if kind is ast.Import:
                 imports.extend((alias.name, (), 0, False) for alias in node.names)  # type: ignore[attr-defined]
@@ -278,68 +414,116 @@ def _summary(group: Group) -> _Summary:
                 star = any(alias.name == "*" for alias in node.names)  # type: ignore[attr-defined]
                 imports.append((node.module or "", tuple(names), node.level or 0, star))  # type: ignore[attr-defined]
             continue
-        if kind in (ast.Global, ast.Nonlocal):
-            mentions.update(node.names)  # type: ignore[attr-defined]
-            variables.update(node.names)  # type: ignore[attr-defined]  (a function rebinding a module name)
-            continue
-        if kind in _SCOPES:
-            if kind is not ast.Lambda:
-                mentions.add(node.name)  # type: ignore[attr-defined]
-                if module_level:
-                    definitions.add(node.name)  # type: ignore[attr-defined]
+        inner = module_level
+        if kind in _DEFS:
+            if module_level:
+                definitions.add(node.name)  # type: ignore[attr-defined]
             inner = False
-        else:
-            inner = module_level
-            name = None
-            if kind is ast.ExceptHandler or kind is ast.MatchAs or kind is ast.MatchStar:
-                name = node.name  # type: ignore[attr-defined]
-            elif kind is ast.MatchMapping:
-                name = node.rest  # type: ignore[attr-defined]
-            elif kind is ast.arg:
-                mentions.add(node.arg)  # type: ignore[attr-defined]
-            if name:
-                mentions.add(name)
+            body = node.body  # type: ignore[attr-defined]
+            if body and type(body[0]) is ast.Expr and type(body[0].value) is ast.Constant \
+                    and isinstance(body[0].value.value, str):
+                doc = body[0]
+                docstrings.append((doc.lineno, doc.col_offset, doc.end_lineno or doc.lineno, doc.end_col_offset or 0))
+        elif kind is ast.Assign or kind is ast.AnnAssign or kind is ast.AugAssign:
+            targets = node.targets if kind is ast.Assign else [node.target]  # type: ignore[attr-defined]
+            found: list[str] = []
+            for target in targets:
                 if module_level:
-                    variables.add(name)
-        for child in ast.iter_child_nodes(node):
-            stack.append((child, inner))
-    return _Summary(mentions, header, variables, definitions, scope, imports, aliases, quotes)
+                    _targets(target, variables)
+                _stored_attributes(target, found)
+            if found:
+                end = node.end_lineno or node.lineno
+                for attribute in found:
+                    stored.add(attribute)
+                    stores.append((attribute, node.lineno, end))
+            continue
+        elif kind is ast.For or kind is ast.AsyncFor:
+            if module_level:
+                _targets(node.target, variables)  # type: ignore[attr-defined]
+            found = []
+            _stored_attributes(node.target, found)  # type: ignore[attr-defined]
+            stored.update(found)
+        elif kind is ast.With or kind is ast.AsyncWith:
+            for item in node.items:  # type: ignore[attr-defined]
+                if item.optional_vars is not None:
+                    if module_level:
+                        _targets(item.optional_vars, variables)
+                    found = []
+                    _stored_attributes(item.optional_vars, found)
+                    stored.update(found)
+        elif kind is ast.Delete and module_level:
+            for target in node.targets:  # type: ignore[attr-defined]
+                _targets(target, variables)
+        elif kind is ast.Match and module_level:
+            for inner_node in ast.walk(node):  # rare at module level: every capture name
+                if isinstance(inner_node, (ast.MatchAs, ast.MatchStar)) and inner_node.name:
+                    variables.add(inner_node.name)
+                elif isinstance(inner_node, ast.MatchMapping) and inner_node.rest:
+                    variables.add(inner_node.rest)
+        elif kind is ast.Try or kind.__name__ == "TryStar":
+            for handler in node.handlers:  # type: ignore[attr-defined]
+                if handler.name and module_level:
+                    variables.add(handler.name)
+                stack.extend((child, module_level) for child in handler.body)
+        for field in ("body", "orelse", "finalbody"):
+            children = getattr(node, field, None)
+            if children:
+                stack.extend((child, inner) for child in children)
+        if kind is ast.Match:
+            for case in node.cases:  # type: ignore[attr-defined]
+                stack.extend((child, inner) for child in case.body)
+    quotes = text.count('"') + text.count("'") >= _QUOTES_WORTH_KEEPING
+    attributes = set(_ATTRIBUTE.findall(text))
+    return _Summary(mentions, header, variables, definitions, scope, imports, aliases, quotes, attributes, stored,
+                    docstrings, attributes, stores)
 
 
-def _long(node: ast.AST) -> bool:
-    end_line = getattr(node, "end_lineno", None) or node.lineno  # type: ignore[attr-defined]
-    if end_line != node.lineno:  # type: ignore[attr-defined]
-        return True
-    return (getattr(node, "end_col_offset", 0) or 0) - node.col_offset >= _QUOTES_WORTH_KEEPING  # type: ignore[attr-defined]
-
-
-def _may_defeat_libcst(text: str, starts: list[int], group: Group) -> bool:
-    """Whether the group's lines hold enough quote characters for a concatenation LibCST cannot parse."""
-    first, last, _ = group
-    end = starts[last] if last < len(starts) else len(text)
-    segment = text[starts[first - 1]:end]
-    return segment.count('"') + segment.count("'") >= _QUOTES_WORTH_KEEPING
-
-
-def _trigger_groups(text: str, triggers: Iterable[str], groups: list[Group]) -> set[int]:
-    """The groups whose lines hold a trigger word (case-insensitively, as the engine's pre-check)."""
+def _trigger_lines(text: str, triggers: Iterable[str], summaries: list[_Summary]) -> list[int]:
+    """The lines holding a trigger word (case-insensitively, as the engine's pre-check), sorted, without the
+    words that sit in a docstring or on a comment line: those change no value and call nothing."""
     lowered = text.lower()  # may change lengths (``İ``): lines are counted in the lowered text itself
     line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(lowered))]
-    firsts = [group[0] for group in groups]
-    found: set[int] = set()
+    hits: dict[int, list[int]] = {}
     for trigger in triggers:
         position = lowered.find(trigger)
         while position != -1:
             line = bisect_right(line_starts, position)
-            index = bisect_right(firsts, line) - 1
-            if index >= 0 and line <= groups[index][1]:
-                found.add(index)
-                # the rest of this group cannot add anything: jump past its last line
-                after = groups[index][1]
-                position = lowered.find(trigger, line_starts[after] if after < len(line_starts) else len(lowered))
-            else:
-                position = lowered.find(trigger, position + 1)
-    return found
+            hits.setdefault(line, []).append(position - line_starts[line - 1])
+            position = lowered.find(trigger, position + 1)
+    if not hits:
+        return []
+    docstrings: dict[int, list[tuple[int, int, int, int]]] = {}
+    for summary in summaries:
+        for span in summary.docstrings:
+            for line in range(span[0], span[2] + 1):
+                docstrings.setdefault(line, []).append(span)
+    # A `#` line inside a triple-quoted string is no comment: odd counts of either quote before it say so.
+    doubles = [m.start() for m in re.finditer('"""', text)]
+    singles = [m.start() for m in re.finditer("'''", text)]
+    starts = [0, *(match.end() for match in _LINE_BREAK.finditer(text))]
+
+    def in_string(line: int) -> bool:
+        offset = starts[line - 1]
+        return bool(bisect_right(doubles, offset) % 2 or bisect_right(singles, offset) % 2)
+    original = _LINE_BREAK.split(text)
+    lowered_lines = _LINE_BREAK.split(lowered)
+    found = []
+    for line, columns in hits.items():
+        content = original[line - 1] if line <= len(original) else ""
+        comparable = content.isascii() and len(content) == len(lowered_lines[line - 1])
+        if comparable and content.lstrip().startswith("#") and not in_string(line):
+            continue
+        spans = docstrings.get(line)
+        if comparable and spans and all(any((a, b) <= (line, column) and (line, column) < (c, d)
+                                             for a, b, c, d in spans) for column in columns):
+            continue
+        found.append(line)
+    return sorted(found)
+
+
+def _holds(lines: list[int], first: int, last: int) -> bool:
+    index = bisect_right(lines, last) - 1
+    return index >= 0 and lines[index] >= first
 
 
 def first_indent(text: str, starts: list[int], statements: list[ast.stmt]) -> str:
