@@ -62,6 +62,9 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
     groups = _groups(statements)
     if len(groups) < 2:
         return None
+    lowered, hits = _trigger_hits(text, triggers)
+    if _mostly(hits, groups):
+        return None  # nearly every statement names a trigger word: the subset would save little
     source = _Source(text, starts)
     summaries = [_summary(group, source) for group in groups]
     project_aliases: set[str] = set()
@@ -77,19 +80,26 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
                         project_aliases.update(summary.import_aliases)
         if summary.quotes:
             always.add(index)
-    trigger_lines = _trigger_lines(text, triggers, summaries)
+    trigger_lines = _trigger_lines(text, lowered, hits, summaries)
     seeds = {index for index, (first, last, _) in enumerate(groups) if _holds(trigger_lines, first, last)}
     kept, sink_names = _closure(summaries, seeds, always, project_aliases)
     # Inside the kept classes, only the methods that can matter (same closure, over methods and attributes).
     dropped_members: dict[int, list[Group]] = {}
-    for index in kept:
-        members = groups[index][2]
-        if len(members) == 1 and isinstance(members[0], ast.ClassDef) and len(members[0].body) >= 2:
-            elsewhere: set[str] = set()
-            for other in kept:
-                if other != index:
-                    elsewhere |= summaries[other].attributes
-            dropped = _dropped_methods(members[0], trigger_lines, sink_names | project_aliases, elsewhere, source)
+    classes = [index for index in kept if len(groups[index][2]) == 1 and isinstance(groups[index][2][0], ast.ClassDef)
+               and len(groups[index][2][0].body) >= 2]
+    if classes:
+        mentioned: dict[str, int] = {}  # attribute → how many kept groups mention it
+        for index in kept:
+            for name in summaries[index].attributes:
+                mentioned[name] = mentioned.get(name, 0) + 1
+        for index in classes:
+            own = summaries[index].attributes
+
+            def elsewhere(name: str, own: set[str] = own) -> bool:
+                return mentioned.get(name, 0) > (name in own)
+
+            dropped = _dropped_methods(groups[index][2][0], trigger_lines, sink_names | project_aliases, elsewhere,
+                                       source)
             if dropped:
                 dropped_members[index] = dropped
     if len(kept) == len(groups) and not dropped_members:
@@ -159,11 +169,20 @@ class _Summary:
     imports: list[tuple[str, tuple[str, ...], int, bool]]  # (module, names, level, star) of each import
     import_aliases: set[str]
     quotes: bool  # holds a long string (see _may_defeat_libcst)
-    attributes: set[str]  # every ``.name`` read or written inside the statements
+    text: str
     stored_attributes: set[str]  # every ``.name`` assigned (``self.head = …``)
     docstrings: list[tuple[int, int, int, int]]  # spans of string statements (no effect on any value)
-    handed: set[str]  # ``.name`` called, passed as an argument or returned: how a loss object or helper is used
     stores: list[tuple[str, int, int]]  # (attribute, first and last line of the assignment)
+
+    @property
+    def attributes(self) -> set[str]:
+        """Every ``.name`` inside the statements (only asked about classes and what may use them)."""
+        found = self.__dict__.get("_attributes")
+        if found is None:
+            found = self.__dict__["_attributes"] = set(_ATTRIBUTE.findall(self.text))
+        return found
+
+    handed = attributes  # how a loss object or a helper method is used: any mention of it
 
     @property
     def binds(self) -> set[str]:
@@ -236,7 +255,7 @@ _IMPLICIT_METHODS = frozenset({"call", "forward", "build"})
 
 
 def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: set[str],
-                     elsewhere: set[str], source: _Source) -> list[Group]:
+                     elsewhere: Callable[[str], bool], source: _Source) -> list[Group]:
     """The methods of a kept class that cannot matter (as groups of lines); the class keeps the others and
     every statement that is not a method.
 
@@ -263,7 +282,7 @@ def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: se
             always.add(index)
         if _holds(trigger_lines, unit[0], unit[1]) or summary.mentions & sink_names:
             seeds.add(index)
-        if defined & elsewhere or defined & _IMPLICIT_METHODS or any(n.startswith("__") for n in defined):
+        if any(elsewhere(n) or n in _IMPLICIT_METHODS or n.startswith("__") for n in defined):
             always.add(index)
     users: dict[str, list[int]] = {}  # attribute → the units handing it on (calling, passing, returning it)
     binders: dict[str, list[int]] = {}
@@ -379,9 +398,10 @@ def _summary(group: Group, source: _Source) -> _Summary:
     first, last, statements = group
     text = source.lines(first, last)
     header: set[str] = set()
-    variables: set[str] = set(_WALRUS.findall(text))
-    for declared in _GLOBAL.findall(text):  # a function rebinding a module-level name
-        variables.update(_WORD.findall(declared))
+    variables: set[str] = set(_WALRUS.findall(text)) if ":=" in text else set()
+    if "global" in text:
+        for declared in _GLOBAL.findall(text):  # a function rebinding a module-level name
+            variables.update(_WORD.findall(declared))
     definitions: set[str] = set()
     imports: list[tuple[str, tuple[str, ...], int, bool]] = []
     aliases: set[str] = set()
@@ -473,14 +493,12 @@ def _summary(group: Group, source: _Source) -> _Summary:
             for case in node.cases:  # type: ignore[attr-defined]
                 stack.extend((child, inner) for child in case.body)
     quotes = text.count('"') + text.count("'") >= _QUOTES_WORTH_KEEPING
-    attributes = set(_ATTRIBUTE.findall(text))
-    return _Summary(mentions, header, variables, definitions, scope, imports, aliases, quotes, attributes, stored,
-                    docstrings, attributes, stores)
+    return _Summary(mentions, header, variables, definitions, scope, imports, aliases, quotes, text, stored,
+                    docstrings, stores)
 
 
-def _trigger_lines(text: str, triggers: Iterable[str], summaries: list[_Summary]) -> list[int]:
-    """The lines holding a trigger word (case-insensitively, as the engine's pre-check), sorted, without the
-    words that sit in a docstring or on a comment line: those change no value and call nothing."""
+def _trigger_hits(text: str, triggers: Iterable[str]) -> tuple[str, dict[int, list[int]]]:
+    """Line → the columns where a trigger word starts (case-insensitively, as the engine's pre-check)."""
     lowered = text.lower()  # may change lengths (``İ``): lines are counted in the lowered text itself
     line_starts = [0, *(match.end() for match in _LINE_BREAK.finditer(lowered))]
     hits: dict[int, list[int]] = {}
@@ -490,6 +508,12 @@ def _trigger_lines(text: str, triggers: Iterable[str], summaries: list[_Summary]
             line = bisect_right(line_starts, position)
             hits.setdefault(line, []).append(position - line_starts[line - 1])
             position = lowered.find(trigger, position + 1)
+    return lowered, hits
+
+
+def _trigger_lines(text: str, lowered: str, hits: dict[int, list[int]], summaries: list[_Summary]) -> list[int]:
+    """The lines holding a trigger word, sorted, without the words that sit in a docstring or on a comment
+    line: those change no value and call nothing."""
     if not hits:
         return []
     docstrings: dict[int, list[tuple[int, int, int, int]]] = {}
@@ -519,6 +543,27 @@ def _trigger_lines(text: str, triggers: Iterable[str], summaries: list[_Summary]
             continue
         found.append(line)
     return sorted(found)
+
+
+# Above this share of the statements' lines in statements naming a trigger word (docstrings included), the
+# file is parsed whole: the closure and
+# the blanking would cost more than the little they could save (a findings-dense file).
+MOSTLY_TRIGGERED = 0.9
+
+
+def _mostly(hits: dict[int, list[int]], groups: list[Group]) -> bool:
+    """Whether the statements naming a trigger word hold nearly all lines (a class counts method by method,
+    as it is pruned)."""
+    lines = sorted(hits)
+    held = total = 0
+    for group in groups:
+        members = group[2]
+        units = _groups(members[0].body) if len(members) == 1 and isinstance(members[0], ast.ClassDef) else [group]
+        for first, last, _ in units:
+            total += last - first + 1
+            if _holds(lines, first, last):
+                held += last - first + 1
+    return held >= MOSTLY_TRIGGERED * total
 
 
 def _holds(lines: list[int], first: int, last: int) -> bool:
