@@ -6,6 +6,7 @@ run over files that cannot contain a loss call (or a fully cached run) never pay
 
 from __future__ import annotations
 
+import gc
 import os
 import re
 import sys
@@ -126,11 +127,16 @@ def needs_parse_at(data: bytes, path: str, codes: frozenset[str]) -> bool:
 def _rules_through_imports(data: bytes, path: str, codes: frozenset[str]) -> list[Rule]:
     """A file whose bytes name no loss may still pass a model's output to a helper of another module: when
     it imports a module of the project that passes the pre-check, every rule whose imports it has may fire."""
+    if b"import" not in data:
+        return []
+    imports: dict[tuple[bytes, ...], bool] = {}  # most rules require the same modules: search once each
+    for rule in (REGISTRY[code] for code in codes):
+        if rule.requires and rule.requires not in imports:
+            imports[rule.requires] = _imports_one_of(rule.requires).search(data) is not None
     rules = [
         rule
         for rule in (REGISTRY[code] for code in sorted(codes))
-        if rule.code != SYNTAX_ERROR
-        and (not rule.requires or _imports_one_of(rule.requires).search(data) is not None)
+        if rule.code != SYNTAX_ERROR and (not rule.requires or imports[rule.requires])
     ]
     if not rules:
         return []
@@ -259,6 +265,11 @@ def lint_source(data: bytes, path: str, settings: Settings, *, may_parse: bool =
 
     seconds = limit_seconds()
     started = time.monotonic()
+    # The cyclic collector would walk LibCST's tree (hundreds of thousands of nodes in a large file) again
+    # and again while the parse and the analysis allocate: a quarter of the time on a 12k-line file. The
+    # tree holds no cycles that outlive the file; the collector runs again as soon as it is done.
+    collecting = gc.isenabled()
+    gc.disable()
     try:
         with time_limit(seconds):
             return _lint_source(data, path, settings, seconds, may_parse)
@@ -271,6 +282,9 @@ def lint_source(data: bytes, path: str, settings: Settings, *, may_parse: bool =
         message = f"analysis took longer than {seconds:g} s; file skipped"
     except RecursionError:  # e.g. the position of a finding in a module holding a ~1,000-level expression
         message = "code nested too deeply to analyse; file skipped"
+    finally:
+        if collecting:
+            gc.enable()
     if SYNTAX_ERROR not in settings.codes_for(path):
         return FileResult(cacheable=False)
     return FileResult([_file_error(path, message)], cacheable=False)
