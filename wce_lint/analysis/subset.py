@@ -92,14 +92,23 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
         for index in kept:
             for name in summaries[index].attributes:
                 mentioned[name] = mentioned.get(name, 0) + 1
+        names_used: dict[str, int] = {}  # class name → how many kept groups other than its own name it
+        class_names = {groups[index][2][0].name for index in classes}  # type: ignore[attr-defined]
+        for index in kept:
+            for name in (summaries[index].mentions | summaries[index].header) & class_names:
+                names_used[name] = names_used.get(name, 0) + 1
         for index in classes:
             own = summaries[index].attributes
+            cls = groups[index][2][0]
 
             def elsewhere(name: str, own: set[str] = own) -> bool:
                 return mentioned.get(name, 0) > (name in own)
 
-            dropped = _dropped_methods(groups[index][2][0], trigger_lines, sink_names | project_aliases, elsewhere,
-                                       source)
+            # Its constructor, `call`/`forward` and the like run where an instance is made or called: only
+            # when the class is named by another kept statement (or calls itself, `self(x)`).
+            instances = names_used.get(cls.name, 0) > 1 or "self(" in summaries[index].text  # type: ignore[attr-defined]
+            dropped = _dropped_methods(cls, trigger_lines, sink_names | project_aliases, elsewhere, source,  # type: ignore[arg-type]
+                                       instances)
             if dropped:
                 dropped_members[index] = dropped
     if len(kept) == len(groups) and not dropped_members:
@@ -182,7 +191,14 @@ class _Summary:
             found = self.__dict__["_attributes"] = set(_ATTRIBUTE.findall(self.text))
         return found
 
-    handed = attributes  # how a loss object or a helper method is used: any mention of it
+    @property
+    def handed(self) -> set[str]:
+        """Every ``.name`` called or passed on as an argument (``self.loss_fn(…)``, ``f(self.loss_fn)``):
+        how a loss object or a helper method carries a finding to where it is used."""
+        found = self.__dict__.get("_handed")
+        if found is None:
+            found = self.__dict__["_handed"] = set(_HANDED.findall(self.text))
+        return found
 
     @property
     def binds(self) -> set[str]:
@@ -255,7 +271,7 @@ _IMPLICIT_METHODS = frozenset({"call", "forward", "build"})
 
 
 def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: set[str],
-                     elsewhere: Callable[[str], bool], source: _Source) -> list[Group]:
+                     elsewhere: Callable[[str], bool], source: _Source, instances: bool = True) -> list[Group]:
     """The methods of a kept class that cannot matter (as groups of lines); the class keeps the others and
     every statement that is not a method.
 
@@ -282,7 +298,7 @@ def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: se
             always.add(index)
         if _holds(trigger_lines, unit[0], unit[1]) or summary.mentions & sink_names:
             seeds.add(index)
-        if any(elsewhere(n) or n in _IMPLICIT_METHODS or n.startswith("__") for n in defined):
+        if any(elsewhere(n) or instances and (n in _IMPLICIT_METHODS or n.startswith("__")) for n in defined):
             always.add(index)
     users: dict[str, list[int]] = {}  # attribute → the units handing it on (calling, passing, returning it)
     binders: dict[str, list[int]] = {}
@@ -335,6 +351,8 @@ def _sink_bound(unit: Group, summary: _Summary, trigger_lines: list[int], sink_n
             parameters.update(a.arg for a in (*arguments.posonlyargs, *arguments.args, *arguments.kwonlyargs,
                                               arguments.vararg, arguments.kwarg) if a is not None)
     parameters.discard("self")
+    if not any(getattr(s, "name", None) == "__init__" for s in unit[2]):
+        parameters = set()  # a loss object injected through the constructor; other methods' arguments are data
     for attribute, first, last in summary.stores:
         if attribute in bound:
             continue
@@ -361,6 +379,7 @@ _DEFS = (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)
 # strings and comments count too, which only keeps more.
 _WORD = re.compile(r"\w+")  # numbers too: they never equal a bound name, and this is twice as fast
 _ATTRIBUTE = re.compile(r"\.\s*([^\W\d]\w*)")
+_HANDED = re.compile(r"\.\s*([^\W\d]\w*)\s*[(),]")
 _WALRUS = re.compile(r"([^\W\d]\w*)\s*:=")
 _GLOBAL = re.compile(r"\bglobal\b([^\r\n;#]*)")
 
