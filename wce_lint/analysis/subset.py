@@ -177,7 +177,7 @@ class _Summary:
     scope: bool  # only defs and classes: what runs here is not module-level code
     imports: list[tuple[str, tuple[str, ...], int, bool]]  # (module, names, level, star) of each import
     import_aliases: set[str]
-    quotes: bool  # holds a long string (see _may_defeat_libcst)
+    quotes: bool  # enough quote characters for a concatenation LibCST gives up on: always kept
     text: str
     stored_attributes: set[str]  # every ``.name`` assigned (``self.head = …``)
     docstrings: list[tuple[int, int, int, int]]  # spans of string statements (no effect on any value)
