@@ -379,8 +379,11 @@ class _Frame:
 class ModuleContext:
     """Everything the rules may ask about one module. Built once per file by the engine."""
 
-    def __init__(self, path: str, text: str, module: cst.Module, tree: ast.Module | None = None) -> None:
-        """``tree`` is CPython's AST of ``text`` when the caller has it: it makes positions cheap."""
+    def __init__(self, path: str, text: str, module: cst.Module, tree: ast.Module | None = None,
+                 parsed_text: str | None = None) -> None:
+        """``tree`` is CPython's AST of the parsed text when the caller has it: it makes positions cheap.
+        ``parsed_text``: what LibCST parsed when it is not ``text`` itself but ``text`` with the statements that
+        cannot matter blanked line for line (``analysis/subset.py``); ``text`` stays the file's own."""
         self.path = path
         self.text = text
         self.module = module
@@ -394,7 +397,7 @@ class ModuleContext:
         self._scope_parent = collector.scope_parent
         self._statement_of_node = collector.statement_of_node
         self.cache: dict[object, object] = {}  # per-module memo for analysis passes
-        self._positions = Positions(module, text, tree)
+        self._positions = Positions(module, text if parsed_text is None else parsed_text, tree)
         self._qualified: dict[int, tuple[cst.BaseExpression, frozenset[str]]] = {}
         self.project: "ProjectIndex | None" = None  # set by ``attach_project``, before any question is asked
 

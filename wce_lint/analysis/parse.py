@@ -8,6 +8,7 @@ import warnings
 import libcst as cst
 
 from wce_lint.analysis.module import ModuleContext
+from wce_lint.analysis.subset import Subset
 
 
 def _explain(text: str, error: cst.ParserSyntaxError | cst.CSTValidationError,
@@ -52,8 +53,23 @@ class ParseFailure(Exception):
         self.column = column
 
 
-def parse(path: str, text: str, tree: ast.Module | None = None) -> ModuleContext:
-    """``tree``: CPython's AST of ``text`` if the caller already built it (positions use it)."""
+def parse(path: str, text: str, tree: ast.Module | None = None, subset: "Subset | None" = None) -> ModuleContext:
+    """``tree``: CPython's AST of ``text`` if the caller already built it (positions use it). ``subset``: the
+    part of ``text`` that can matter (``analysis/subset.py``), parsed instead of the whole when LibCST
+    accepts it and sees it as it would see the whole file; otherwise the whole file is parsed, so that a
+    failure is reported exactly as without the subset."""
+    if subset is not None:
+        try:
+            module = cst.parse_module(subset.text)
+        except (cst.ParserSyntaxError, cst.CSTValidationError, RecursionError):
+            module = None
+        # The default indent is detected on the first indented line, which may have been blanked; a module
+        # that differs would print new nodes (fixes) differently.
+        if module is not None and module.default_indent == subset.default_indent:
+            try:
+                return ModuleContext(path, text, module, subset.tree, parsed_text=subset.text)
+            except RecursionError:
+                raise ParseFailure("code nested too deeply to analyse") from None
     try:
         module = cst.parse_module(text)
     except (cst.ParserSyntaxError, cst.CSTValidationError) as error:  # the latter: "" b"" (str + bytes)
