@@ -442,6 +442,10 @@ def _subset(text: str, tree: ast.Module | None, path: str, rules: list[Rule]):  
     from wce_lint.analysis.subset import relevant_subset
 
     triggers = [word.decode("ascii") for word in _triggers(frozenset(rule.code for rule in rules))]
+    if "tensorflow" in text:  # the statements that decide the file's TensorFlow generation matter too
+        from wce_lint.analysis.tf_generation import evidence_words
+
+        triggers.extend(evidence_words())
     return relevant_subset(text, tree, triggers, _project_imports(path))
 
 

@@ -55,6 +55,16 @@ _TF1_TRAIN = re.compile(r"train\.\w*Optimizer$")
 _TF2_NAMES = frozenset({"function", "GradientTape"})
 
 
+def evidence_words() -> tuple[str, ...]:
+    """Lower-cased words a statement holding TF1/TF2 evidence contains: the subset parse keeps such
+    statements, since the generation they decide changes what every TensorFlow loss call accepts."""
+    words = {f".{name.lower()}" for name in _TF1_NAMES | _TF2_NAMES}
+    words |= {f"import {name.lower()}" for name in _TF1_NAMES | _TF2_NAMES}
+    words |= {f".{prefix.lower()}" for prefix in _TF1_PREFIXES}
+    words |= {"optimizer", ".keras"}
+    return tuple(sorted(words))
+
+
 @dataclass(frozen=True)
 class Generation:
     version: str | None  # TF1, TF2, or None when the file shows both
