@@ -377,7 +377,8 @@ def _lint_text(
     from wce_lint.analysis.parse import ParseFailure, parse
 
     try:
-        context = parse(path, source.text, tree, _subset(source.text, tree, path, rules))
+        context = parse(path, source.text, tree,
+                        _subset(source.text, tree, path, rules, settings.loss_api_triggers[0]))
     except ParseFailure as error:
         if SYNTAX_ERROR in codes:
             result.diagnostics.append(_file_error(path, error.message, error.line, error.column))
@@ -435,13 +436,16 @@ def _lint_text(
 WHOLE_FILE_VARIABLE = "WCE_LINT_WHOLE_FILE"
 
 
-def _subset(text: str, tree: ast.Module | None, path: str, rules: list[Rule]):  # type: ignore[no-untyped-def]
+def _subset(text: str, tree: ast.Module | None, path: str, rules: list[Rule],  # type: ignore[no-untyped-def]
+            extra_words: tuple[bytes, ...] = ()):
     """The statements of ``text`` that can matter to ``rules``, the rest blanked (None: parse it whole)."""
     if tree is None or os.environ.get(WHOLE_FILE_VARIABLE, "") not in ("", "0"):
         return None
     from wce_lint.analysis.subset import relevant_subset
 
     triggers = [word.decode("ascii") for word in _triggers(frozenset(rule.code for rule in rules))]
+    # the config's own loss APIs name their calls with words of their own
+    triggers.extend(word.decode("utf-8", "replace").lower() for word in extra_words)
     if "tensorflow" in text:  # the statements that decide the file's TensorFlow generation matter too
         from wce_lint.analysis.tf_generation import evidence_words
 
