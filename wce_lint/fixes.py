@@ -72,7 +72,8 @@ def apply_edits(text: str, fixes: list[Fix]) -> tuple[str, int]:
     return text, applied
 
 
-def _parses(text: str) -> bool:
+def parses(text: str) -> bool:
+    """Whether LibCST parses ``text``: a fix whose result does not is never written."""
     import libcst as cst
 
     try:
@@ -105,7 +106,7 @@ def fix_source(data: bytes, path: str, settings: Settings, *, unsafe: bool = Fal
         if not fixes:
             break
         candidate, applied = apply_edits(text, fixes)  # type: ignore[arg-type]
-        if candidate == text or not _parses(candidate):
+        if candidate == text or not parses(candidate):
             break  # a fix that would not re-parse is never written; its finding stays reported
         text = candidate
         result.fixed_count += applied

@@ -41,7 +41,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from wce_lint import notebook_json
 from wce_lint.diagnostics import Diagnostic, Edit, Fix, Position, RelatedLocation
-from wce_lint.source import split_lines
+from wce_lint.source import UnreadableSource, split_lines
 
 if TYPE_CHECKING:
     from wce_lint.fixes import FixResult
@@ -56,15 +56,9 @@ _ASSIGNED_ESCAPE = re.compile(r"[ \t]*[A-Za-z_][\w.,\[\] \t]*=[ \t]*[%!]")
 _PYTHON_LANGUAGES = frozenset({"python", "python3", "ipython", "ipython3"})
 
 
-class NotebookError(Exception):
+class NotebookError(UnreadableSource):
     """The bytes are not a notebook this module can read; ``line`` is 1-based and ``column`` 0-based, in the
     JSON text (a problem with a cell names the cell in the message)."""
-
-    def __init__(self, message: str, line: int = 1, column: int = 0) -> None:
-        super().__init__(message)
-        self.message = message
-        self.line = line
-        self.column = column
 
 
 @dataclass(frozen=True)
@@ -407,7 +401,7 @@ def fix_notebook(data: bytes, path: str, settings: Settings, *, unsafe: bool) ->
     """``fixes.fix_source`` for a notebook: each pass applies the fixes inside each cell's own source (a fix
     spanning cells is left alone) and writes only those sources back into the JSON."""
     from wce_lint.engine import lint_source
-    from wce_lint.fixes import MAX_PASSES, FixResult, apply_edits, is_applicable
+    from wce_lint.fixes import MAX_PASSES, FixResult, apply_edits, is_applicable, parses
 
     result = FixResult(data, data)
     linted = lint_source(data, path, settings)
@@ -441,22 +435,12 @@ def fix_notebook(data: bytes, path: str, settings: Settings, *, unsafe: bool) ->
         except AssertionError as error:
             result.internal_errors.append(f"{path}: fixes not written: {error}")
             break
-        if not _parses(read_notebook(candidate).module):
+        if not parses(read_notebook(candidate).module):
             break  # a fix that would not re-parse is never written; its finding stays reported
         relint = lint_source(candidate, path, settings)
         result.fixed, result.fixed_count = candidate, result.fixed_count + applied
         result.diagnostics, result.internal_errors = relint.diagnostics, list(relint.internal_errors)
     return result
-
-
-def _parses(text: str) -> bool:
-    import libcst as cst
-
-    try:
-        cst.parse_module(text)
-    except Exception:  # any failure means: do not write this
-        return False
-    return True
 
 
 def cell_diff(path: str, before: bytes, after: bytes) -> str:

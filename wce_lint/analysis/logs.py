@@ -138,8 +138,7 @@ def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: igno
         if site.statement.scope is not function.node:
             continue
         found = _log_of_activation(home, site.node, site.statement)
-        if found is not None and found.activation.kind == PARAMETER and found.activation.function is function.node \
-                and not found.activation.path and not found.activation.called:
+        if found is not None and found.activation.is_plain_parameter and found.activation.function is function.node:
             where = f"{home.short_path()}:{home.line(site.node)}"
             via = f"`{found.activation.api}` reaches `{_short(home, site.node)}` in `{function.node.name.value}` ({where})"
             sinks.append((found.activation.node, replace(found, via=via)))  # type: ignore[arg-type]
@@ -256,14 +255,13 @@ def _resolve(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
         # A model's output counts like the activation it ends in: `torch.log(D(x))`.
         if origin.kind in (ACTIVATION, MODEL_OUTPUT) and origin.activation in (SIGMOID, SOFTMAX):
             return _Found(origin, origin.complement, (), origin.trace)
-        if origin.kind == PARAMETER and not origin.path and not origin.called:
+        if origin.is_plain_parameter:
             return _Found(origin, False, (), ())  # known at the call sites only (``log_sinks``)
         inner = origin.inner
         if origin.kind == CLIP and inner is not None and inner.kind in (ACTIVATION, MODEL_OUTPUT) \
                 and inner.activation in (SIGMOID, SOFTMAX):
             return _Found(inner, inner.complement, (Guard(CLIPPED, origin.node),), (*origin.trace, *inner.trace))
-        if origin.kind == CLIP and inner is not None and inner.kind == PARAMETER and not inner.path \
-                and not inner.called:
+        if origin.kind == CLIP and inner is not None and inner.is_plain_parameter:
             return _Found(inner, False, (Guard(CLIPPED, origin.node),), ())
     if isinstance(node, cst.Name):
         return _through_assignments(module, node, at, depth)

@@ -409,9 +409,6 @@ class ModuleContext:
             package = dotted if file.name == "__init__.py" else dotted.rpartition(".")[0]
             self.imports.bind_relative(package)
 
-    def display_path(self) -> str:
-        return self.path
-
     def where(self, node: cst.CSTNode) -> str:
         """``line 7``, or ``models.py:7`` for a node of another module of the project."""
         if self.statement_of(node) is not None:

@@ -157,6 +157,11 @@ class Origin:
     def is_model_with_probabilities(self) -> bool:
         return self.kind == MODEL and self.activation in PROBABILITY_ACTIVATIONS
 
+    @property
+    def is_plain_parameter(self) -> bool:
+        """A parameter as the caller passes it: not an element of it, not the result of calling it."""
+        return self.kind == PARAMETER and not self.path and not self.called
+
     def via(self, message: str, node: cst.CSTNode) -> "Origin":
         return replace(self, trace=(TraceStep(message, node), *self.trace))
 

@@ -23,7 +23,7 @@ import libcst as cst
 
 from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
 from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, origin_of
+from wce_lint.analysis.provenance import argument_for, callee_of, origin_of
 from wce_lint.rule import TraceStep
 
 MAX_CHAIN = 6
@@ -127,9 +127,7 @@ def _parameter(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpre
                at: StatementInfo) -> cst.Param | None:
     """The parameter of ``function`` that ``value`` is, unchanged in meaning (names, reshapes, casts)."""
     origin = origin_of(home, value, at)
-    if origin is None or origin.kind != PARAMETER or origin.function is not function.node:
-        return None
-    if origin.path or origin.called:
+    if origin is None or not origin.is_plain_parameter or origin.function is not function.node:
         return None
     return origin.node  # type: ignore[return-value]
 
@@ -175,8 +173,8 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                 via=trace, written=_written(sinks[0].home, loss),
                 fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
             ))
-        traces.setdefault(id(site.node), ())
-    module.cache["call_site_traces"] = {k: v for k, v in traces.items() if v}
+            traces.setdefault(id(site.node), trace)  # a finding at the call itself (a rule's anchor)
+    module.cache["call_site_traces"] = traces
     module.cache["call_site_loss_calls"] = found
     return found
 
