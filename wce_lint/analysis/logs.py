@@ -129,7 +129,8 @@ def _log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-un
     from wce_lint.analysis.summaries import memoised_summary
 
     return memoised_summary(home, ("log_sinks", id(function.node)), chain,
-                            lambda depth: _compute_log_sinks(home, function, depth))
+                            lambda depth: _compute_log_sinks(home, function, depth),
+                            lambda sink: (id(sink[0]), id(sink[1].log)))
 
 
 def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-untyped-def]

@@ -493,10 +493,22 @@ class _Tracer:
         are replaced by what this call passes."""
         if not function.returns or self.depth > MAX_DEPTH:
             return None
-        origins = [origin_of(home, value, statement, self.depth + 1) for value, statement in function.returns]
-        first = agree(origins)
+        recursive, others = [], []
+        for value, statement in function.returns:
+            callee = callee_of(home, value, statement, self.depth + 1) if isinstance(value, cst.Call) else None
+            if callee is not None and callee[1] is function:
+                recursive.append((value, statement, callee[2]))
+            else:
+                others.append((value, statement))
+        first = agree([origin_of(home, value, statement, self.depth + 1) for value, statement in others])
         if first is None:
             return None
+        # `return f(x, n - 1)`: the fixed point — what the other returns agree on must be what the recursive
+        # call gives when the function returns it (`x` passed on as `x`; a sigmoid stays a sigmoid).
+        for value, statement, bound in recursive:
+            again = _Tracer(home, statement, self.depth + 1).substitute(first, function.node, value, bound)
+            if _key(again) != _key(first):
+                return None
         result = self.substitute(first, function.node, node, method)
         name = function.node.name.value
         return result.via(f"returned by `{name}`", node) if result is not None else None

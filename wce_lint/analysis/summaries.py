@@ -9,10 +9,14 @@ checks it like a loss call written in place, so the finding sits at the argument
 certain, and the trace leads into the helper. A helper called rightly and wrongly is reported only at the
 wrong call; its own loss call sees a parameter, which no rule judges.
 
-Summaries are computed on demand and memoised per function (``memoised_summary``). Recursion is cut where
-a function is reached again while its summary is being computed, and chains of helpers are followed to
-``MAX_CHAIN`` calls (an under-approximation: fewer findings, never wrong ones); a summary cut that way is
-not cached, so what a run finds never depends on the order its files are linted in.
+Summaries are computed on demand and memoised per function (``memoised_summary``). Recursive and mutually
+recursive functions are iterated to a fixed point: a function reached again while its summary is computed
+sees the summary found so far (at first empty), and the outermost function of the cycle computes again until
+nothing changes (sinks only grow, and each (parameter, slot, loss) is kept once, so this ends; at most
+``MAX_ROUNDS`` rounds). Chains of helpers are followed to ``MAX_CHAIN`` calls (an under-approximation: fewer
+findings, never wrong ones). Only final summaries are cached — not one computed from another function's
+unfinished summary, nor one cut by the chain limit — so what a run finds never depends on the order its
+files are linted in.
 """
 
 from __future__ import annotations
@@ -41,27 +45,70 @@ class SlotSink:
     chain: int = 0
 
 
-_IN_PROGRESS = object()
+MAX_ROUNDS = 8
 
 
-def memoised_summary(home: ModuleContext, key: tuple, chain: int, compute):  # type: ignore[no-untyped-def]
-    """Run ``compute(chain)`` — which returns (summary, complete) — once per function, caching only complete
-    summaries. A summary that met recursion (a function reached again while its summary is computed) or the
-    chain limit is incomplete: it is computed again where it is asked, so a cached summary never depends on
-    which file of the run asked first (1 or N processes give the same findings)."""
+class _Pending:
+    """A summary being computed: what is known of it so far, and the lowest summary on the stack that the
+    computation read unfinished (its own index when it read only itself)."""
+
+    __slots__ = ("approximation", "index", "lowest_read")
+
+    def __init__(self, index: int) -> None:
+        self.approximation: list = []
+        self.index = index
+        self.lowest_read = index
+
+
+# The summaries being computed, outermost first — one stack for every module: cycles cross modules.
+_STACK: list[_Pending] = []
+
+
+def memoised_summary(home: ModuleContext, key: tuple, chain: int, compute, identity):  # type: ignore[no-untyped-def]
+    """Run ``compute(chain)`` — which returns (summary, complete) — to a fixed point once per function, and
+    cache the summary when it is final. ``identity(item)`` says which items are the same (each is kept once).
+    A summary is final when it was not cut by the chain limit and read no unfinished summary but its own:
+    one that read an enclosing function's unfinished summary is computed again where it is asked."""
     cached = home.cache.get(key)
-    if cached is _IN_PROGRESS or chain > MAX_CHAIN:
+    if isinstance(cached, _Pending):
+        for pending in _STACK[cached.index + 1:]:  # everything computed inside it read it unfinished
+            pending.lowest_read = min(pending.lowest_read, cached.index)
+        cached.lowest_read = min(cached.lowest_read, cached.index)
+        return cached.approximation, True
+    if chain > MAX_CHAIN:
         return [], False
     if cached is not None:
         return cached, True
-    home.cache[key] = _IN_PROGRESS
+    pending = _Pending(len(_STACK))
+    home.cache[key] = pending
+    _STACK.append(pending)
     try:
-        summary, complete = compute(chain)
+        for _ in range(MAX_ROUNDS):
+            summary, complete = compute(chain)
+            summary = _unique(summary, identity)
+            if [identity(i) for i in summary] == [identity(i) for i in pending.approximation]:
+                break
+            pending.approximation = summary
+        else:
+            complete = False  # did not settle: keep what was found, do not cache it
+        final = complete and pending.lowest_read >= pending.index
     finally:
+        _STACK.pop()
         del home.cache[key]
-    if complete:
+    if final:
         home.cache[key] = summary
-    return summary, complete
+    return summary, final
+
+
+def _unique(items: list, identity) -> list:  # type: ignore[no-untyped-def]
+    seen: set = set()
+    kept = []
+    for item in items:
+        marker = identity(item)
+        if marker not in seen:
+            seen.add(marker)
+            kept.append(item)
+    return kept
 
 
 def function_sinks(home: ModuleContext, function: FunctionInfo, chain: int = 0) -> list[SlotSink]:
@@ -71,7 +118,11 @@ def function_sinks(home: ModuleContext, function: FunctionInfo, chain: int = 0) 
 
 def _function_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
     return memoised_summary(home, ("sinks", id(function.node)), chain,
-                            lambda depth: _compute_sinks(home, function, depth))
+                            lambda depth: _compute_sinks(home, function, depth), _sink_identity)
+
+
+def _sink_identity(sink: SlotSink) -> tuple:
+    return id(sink.parameter), sink.slot, id(sink.loss.anchor)
 
 
 def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
@@ -154,29 +205,44 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
         for sink in function_sinks(home, function):
             by_loss.setdefault(id(sink.loss.anchor), []).append(sink)
         for sinks in by_loss.values():
-            arguments: dict[str, cst.Arg] = {}
-            trace: tuple[TraceStep, ...] = ()
-            for sink in sinks:
-                argument = argument_for(function.node, sink.parameter, site.node, method)
-                if argument is None:
+            for alternative in _alternatives(sinks):
+                arguments: dict[str, cst.Arg] = {}
+                trace: tuple[TraceStep, ...] = ()
+                for sink in alternative:
+                    argument = argument_for(function.node, sink.parameter, site.node, method)
+                    if argument is None:
+                        continue
+                    arguments[sink.slot] = argument
+                    trace = trace or sink.trace
+                    traces.setdefault(id(argument.value), sink.trace)
+                if not arguments:
                     continue
-                arguments.setdefault(sink.slot, argument)
-                trace = trace or sink.trace
-                traces.setdefault(id(argument.value), sink.trace)
-            if not arguments:
-                continue
-            loss = sinks[0].loss
-            from wce_lint.analysis.losses import expects, from_logits
+                loss = sinks[0].loss
+                from wce_lint.analysis.losses import expects, from_logits
 
-            found.append(LossCall(
-                loss.api, site.node, Binding(arguments, (), True), site.statement,
-                via=trace, written=_written(sinks[0].home, loss),
-                fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
-            ))
-            traces.setdefault(id(site.node), trace)  # a finding at the call itself (a rule's anchor)
+                found.append(LossCall(
+                    loss.api, site.node, Binding(arguments, (), True), site.statement,
+                    via=trace, written=_written(sinks[0].home, loss),
+                    fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
+                ))
+                traces.setdefault(id(site.node), trace)  # a finding at the call itself (a rule's anchor)
     module.cache["call_site_traces"] = traces
     module.cache["call_site_loss_calls"] = found
     return found
+
+
+def _alternatives(sinks: list[SlotSink]) -> list[list[SlotSink]]:
+    """The sinks of one loss call, one per slot: several parameters may reach the same slot on different
+    paths (a recursive helper that rotates its arguments), and each is checked as a loss call of its own."""
+    by_slot: dict[str, list[SlotSink]] = {}
+    for sink in sinks:
+        by_slot.setdefault(sink.slot, []).append(sink)
+    first = [reaching[0] for reaching in by_slot.values()]
+    alternatives = [first]
+    for slot, reaching in by_slot.items():
+        for other in reaching[1:]:
+            alternatives.append([other if sink.slot == slot else sink for sink in first])
+    return alternatives
 
 
 def call_site_trace(module: ModuleContext, node: cst.CSTNode) -> tuple[TraceStep, ...]:
