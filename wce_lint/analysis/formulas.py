@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from wce_lint.analysis.provenance import bindings
+from wce_lint.analysis.reach import bound_value
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.walk import descendants
 
@@ -126,11 +126,8 @@ def follow(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
     if hops > MAX_HOPS:
         return None
     if isinstance(node, cst.Name):
-        definitions = bindings(module, node.value, at)
-        if definitions and len(definitions) == 1 and definitions[0].value is not None \
-                and definitions[0].statement.scope is at.scope:
-            return definitions[0].value, definitions[0].statement
-        return None
+        bound = bound_value(module, node, at, same_scope=True)
+        return (bound.value, bound.statement) if bound is not None else None
     if isinstance(node, cst.Call) and node.args and not node.args[0].star and node.args[0].keyword is None:
         if module.qualified_names(node.func) & TRANSPARENT_FUNCTIONS or (
                 isinstance(node.func, cst.Name) and node.func.value == "float"):

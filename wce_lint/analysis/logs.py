@@ -387,14 +387,10 @@ def is_epsilon(module: ModuleContext, node: cst.BaseExpression, at: StatementInf
 
 def _self_attribute(module: ModuleContext, attribute: str,
                     at: StatementInfo) -> tuple[cst.BaseExpression, StatementInfo] | None:
-    scope = at.scope
-    while scope is not None and not isinstance(scope, (cst.Module, cst.ClassDef)):
-        scope = module.enclosing_scope(scope)
-    if not isinstance(scope, cst.ClassDef):
-        return None
-    owner = module.classes.get(scope.name.value)
-    bound = owner.attributes.get(attribute, []) if owner is not None else []
-    return bound[0] if len(bound) == 1 else None
+    from wce_lint.analysis.reach import self_attribute_values
+
+    assigned = self_attribute_values(module, at, attribute)
+    return assigned[0] if assigned is not None and len(assigned) == 1 else None
 
 
 # -- the stable operation --------------------------------------------------------------------------------

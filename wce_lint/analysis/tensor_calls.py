@@ -631,19 +631,21 @@ def evaluate_call(ev: "_Evaluator", call: cst.Call) -> Value | None:
 
 
 def _function_result(ev: "_Evaluator", call: cst.Call) -> Value | None:
-    """What a function of the project returns, when every ``return`` folds to the same static value in the
-    function's own module (``def pos_weight(): return torch.tensor([-2.0])``). A return that depends on a
-    parameter does not fold there (a parameter has no static value), so none is guessed."""
+    """What a function of the project returns, when every ``return`` folds to the same static value — read
+    in the function's own module, its parameters being what this call passes (``reach.CallFrame``), so
+    ``def weight(scale): return torch.tensor([scale])`` called as ``weight(-2.0)`` folds to ``[-2.0]``."""
     from wce_lint.analysis.provenance import callee_of
+    from wce_lint.analysis.reach import MAX_FRAMES, CallFrame
     from wce_lint.analysis.values import static_value
 
     callee = callee_of(ev.module, call, ev.at, ev.depth)
     if callee is None:
         return None
-    home, function, _ = callee
-    if not function.returns:
+    home, function, method = callee
+    if not function.returns or (ev.frame is not None and ev.frame.depth >= MAX_FRAMES):
         return None
-    values = [static_value(home, value, statement, ev.depth + 1) for value, statement in function.returns]
+    frame = CallFrame(function.node, call, ev.module, ev.at, method, ev.frame)
+    values = [static_value(home, value, statement, ev.depth + 1, frame) for value, statement in function.returns]
     first = values[0]
     if first is None or any(v is None or (v.shape, v.dtype, v.elements) != (first.shape, first.dtype, first.elements)
                             for v in values[1:]):
@@ -748,12 +750,10 @@ _LAYER_SIGNATURES = {"units": Signature(("units",)), "out_features": Signature((
 
 def _bound_layer(ev: "_Evaluator", name: cst.Name) -> cst.Call | None:
     """``head = layers.Dense(4)`` … ``head(x)``: the layer construction a name is bound to."""
-    from wce_lint.analysis.provenance import bindings
+    from wce_lint.analysis.reach import bound_value
 
-    definitions = bindings(ev.module, name.value, ev.at)
-    if not definitions or len(definitions) != 1:
-        return None
-    value = definitions[0].value
+    bound = bound_value(ev.module, name, ev.at)
+    value = bound.value if bound is not None else None
     if isinstance(value, cst.Call) and ev.module.qualified_names(value.func) & _LAYERS.keys():
         return value
     return None

@@ -15,6 +15,7 @@ import libcst as cst
 from wce_lint.analysis.dataflow import SHAPE, mutated_in_place
 from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
+from wce_lint.analysis.reach import CallFrame, enclosing_class, possible_values
 
 MAX_ELEMENTS = 4096  # literal tensors larger than this keep their shape but not their elements
 MAX_DEPTH = 12  # how many assignments/calls we follow before giving up
@@ -71,16 +72,17 @@ def _scalar(number: float, dtype: str, node: cst.CSTNode) -> Value:
 
 
 def static_value(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo | None,
-                 depth: int = 0) -> Value | None:
-    """Fold ``node`` (read at statement ``at``) to a static ``Value``, or None when unknown."""
+                 depth: int = 0, frame: CallFrame | None = None) -> Value | None:
+    """Fold ``node`` (read at statement ``at``) to a static ``Value``, or None when unknown. In ``frame`` (a
+    call being followed into its function) the function's parameters are what that call passes."""
     if node is None or at is None or depth > MAX_DEPTH:
         return None
-    key = ("static_value", id(node), at.order)
+    key = ("static_value", id(node), at.order, frame.key if frame is not None else None)
     if key in module.cache:
         return module.cache[key]  # type: ignore[return-value]
     module.cache[key] = None  # guards against cycles (`x = x + 1` in a loop)
     try:
-        result = _Evaluator(module, at, depth).evaluate(node)
+        result = _Evaluator(module, at, depth, frame).evaluate(node)
     except (OverflowError, ValueError, TypeError, ArithmeticError, RecursionError):
         result = None
     if depth == 0 or result is not None:
@@ -92,17 +94,18 @@ def static_value(module: ModuleContext, node: cst.BaseExpression | None, at: Sta
 
 
 class _Evaluator:
-    def __init__(self, module: ModuleContext, at: StatementInfo, depth: int) -> None:
+    def __init__(self, module: ModuleContext, at: StatementInfo, depth: int, frame: CallFrame | None = None) -> None:
         self.module = module
         self.at = at
         self.depth = depth
+        self.frame = frame
 
     def sub(self, node: cst.BaseExpression | None) -> Value | None:
-        return static_value(self.module, node, self.at, self.depth + 1)
+        return static_value(self.module, node, self.at, self.depth + 1, self.frame)
 
     def at_statement(self, statement: StatementInfo) -> "_Evaluator":
         """An evaluator reading names as they are at another statement (a definition's right-hand side)."""
-        return _Evaluator(self.module, statement, self.depth + 1)
+        return _Evaluator(self.module, statement, self.depth + 1, self.frame)
 
     def evaluate(self, node: cst.BaseExpression) -> Value | None:
         if isinstance(node, cst.Integer):
@@ -136,17 +139,9 @@ class _Evaluator:
             return None
         if len(definitions) == 1 and isinstance(definitions[0].target, cst.ImportFrom):
             return self.imported(node)
-        values = []
-        for definition in definitions:
-            if definition.value is None:
-                return None
-            value = static_value(self.module, definition.value, definition.statement, self.depth + 1)
-            if value is None:
-                return None
-            values.append(value)
-        first = values[0]
-        if any((v.shape, v.dtype, v.elements) != (first.shape, first.dtype, first.elements) for v in values[1:]):
-            return None  # branches disagree: stay silent
+        first = self.agreed(possible_values(self.module, node, self.at, self.frame))
+        if first is None:
+            return None
         # `w = torch.zeros(3); w[0] = 2.0`: what was bound is no longer what is read
         changed = mutated_in_place(self.module, node.value, {id(d.statement.scope) for d in definitions})
         if changed == SHAPE:
@@ -167,7 +162,37 @@ class _Evaluator:
             return None
         return replace(value, node=node)
 
+    def agreed(self, found) -> Value | None:  # type: ignore[no-untyped-def]
+        """The value every possibility (``reach.Bound``) folds to, or None when one is unknown or they differ."""
+        if not found:
+            return None
+        values = []
+        for bound in found:
+            value = static_value(bound.home, bound.value, bound.statement, self.depth + 1, bound.frame)
+            if value is None:
+                return None
+            values.append(value)
+        first = values[0]
+        if any((v.shape, v.dtype, v.elements) != (first.shape, first.dtype, first.elements) for v in values[1:]):
+            return None  # branches disagree: stay silent
+        return first
+
+    def self_attribute(self, node: cst.Attribute) -> Value | None:
+        """``self.w`` assigned anywhere in the class: every assignment must fold to the same value; an in-place
+        change of any ``self.…`` in the class makes the elements unknown (which attribute is not tracked)."""
+        first = self.agreed(possible_values(self.module, node, self.at))
+        if first is None:
+            return None
+        owner = enclosing_class(self.module, self.at)
+        scopes = {id(method.node) for method in owner.methods.values()} if owner is not None else set()
+        changed = mutated_in_place(self.module, "self", scopes)
+        if changed == SHAPE:
+            return None
+        return replace(first, elements=None, node=node) if changed else replace(first, node=node)
+
     def attribute(self, node: cst.Attribute) -> Value | None:
+        if isinstance(node.value, cst.Name) and node.value.value == "self":
+            return self.self_attribute(node)
         names = self.module.qualified_names(node)
         for name in names:
             head, _, constant = name.rpartition(".")

@@ -24,6 +24,7 @@ import libcst as cst
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import Binding, LossCall, bind
 from wce_lint.analysis.provenance import bindings
+from wce_lint.analysis.reach import bound_value
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
 from wce_lint.rule import TraceStep
@@ -115,33 +116,11 @@ def _is_builtin(module: ModuleContext, name: str, at: StatementInfo) -> bool:
         and not module.definitions(module.module, name)
 
 
-def _enclosing_class(module: ModuleContext, at: StatementInfo):  # type: ignore[no-untyped-def]
-    scope = at.scope
-    while scope is not None and not isinstance(scope, cst.Module):
-        if isinstance(scope, cst.ClassDef):
-            return module.classes.get(scope.name.value)
-        scope = module.enclosing_scope(scope)
-    return None
-
-
 def _bound_value(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo
                  ) -> tuple[cst.BaseExpression, StatementInfo, TraceStep] | None:
     """The one value a name (or ``self.x``) holds where it is read; None when several or unknown."""
-    if isinstance(node, cst.Name):
-        definitions = bindings(module, node.value, at)
-        if not definitions or len(definitions) != 1 or definitions[0].value is None:
-            return None
-        definition = definitions[0]
-        return definition.value, definition.statement, TraceStep(f"`{node.value}` is assigned here",
-                                                                 definition.target)
-    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
-        owner = _enclosing_class(module, at)
-        bound = owner.attributes.get(node.attr.value, []) if owner is not None else []
-        if len(bound) != 1:
-            return None
-        value, statement = bound[0]
-        return value, statement, TraceStep(f"`self.{node.attr.value}` is assigned here", value)
-    return None
+    bound = bound_value(module, node, at)
+    return (bound.value, bound.statement, bound.step) if bound is not None else None
 
 
 def _content_argument(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,

@@ -1,0 +1,190 @@
+"""What a name or attribute holds where it is read — the structural steps every value question shares.
+
+Each analysis asks its own question of a value (what produced it, what number it is, is it a per-class
+vector, is it a power), but the steps *between* a read and the expression that made the value are the same
+for all of them, and are taken here only: a name's reaching bindings (``provenance.bindings``, the only
+caller of ``dataflow.reaching_definitions``), a literal tuple's element, ``self.x`` assigned anywhere in
+the class, a module-level value of another module of the project, and a parameter of a function whose call
+is being evaluated (``CallFrame``: the argument that call passes, read in the caller).
+
+``possible_values`` gives every expression that may reach a read (or None when the set is open); callers
+decide how they agree. ``bound_value`` is the common special case: the one expression a read holds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import libcst as cst
+
+from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
+from wce_lint.rule import TraceStep
+
+
+@dataclass(frozen=True)
+class CallFrame:
+    """A call being followed into its function: the function's parameters are what ``call`` passes."""
+
+    function: cst.FunctionDef
+    call: cst.Call
+    caller: ModuleContext
+    at: StatementInfo  # where the call is, in the caller
+    method: bool  # ``self`` is bound (not passed by the call)
+    parent: "CallFrame | None" = None
+
+    @property
+    def key(self) -> tuple[int, ...]:
+        """Identifies the chain of calls (for memoising per calling context)."""
+        frame: CallFrame | None = self
+        ids = []
+        while frame is not None:
+            ids.append(id(frame.call))
+            frame = frame.parent
+        return tuple(ids)
+
+    @property
+    def depth(self) -> int:
+        return len(self.key)
+
+
+MAX_FRAMES = 4  # calls followed into, one inside the other, for one question
+
+
+@dataclass(frozen=True)
+class Bound:
+    """An expression a read may hold: ``value`` in ``home`` read at ``statement`` (in ``frame``)."""
+
+    value: cst.BaseExpression
+    statement: StatementInfo
+    step: TraceStep
+    home: ModuleContext
+    frame: CallFrame | None = None
+
+
+def enclosing_class(module: ModuleContext, at: StatementInfo) -> ClassInfo | None:
+    """The class whose method holds statement ``at`` (the innermost class around it), if any."""
+    scope = at.scope
+    while scope is not None and not isinstance(scope, cst.Module):
+        if isinstance(scope, cst.ClassDef):
+            owner = module.classes.get(scope.name.value)
+            return owner if owner is not None and owner.node is scope else None
+        scope = module.enclosing_scope(scope)
+    return None
+
+
+def self_attribute_values(module: ModuleContext, at: StatementInfo,
+                          attribute: str) -> list[tuple[cst.BaseExpression, StatementInfo]] | None:
+    """Every plain assignment of ``self.<attribute>`` in the class around ``at``; None when the class
+    assigns it by unpacking too (only the value analysis follows elements) or is not known."""
+    owner = enclosing_class(module, at)
+    if owner is None or owner.unpacked_attributes.get(attribute):
+        return None
+    return list(owner.attributes.get(attribute, [])) or None
+
+
+def possible_values(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
+                    frame: CallFrame | None = None, *, imports: bool = False) -> list[Bound] | None:
+    """Every expression that may reach the read ``node`` (a name or ``self.x``) at ``at``; None when unknown
+    (a binding without a value we can follow, a parameter outside a call being followed, anything else).
+    With ``imports``, a name imported from a module of the project is its module-level value there."""
+    if isinstance(node, cst.Name):
+        return _name_values(module, node.value, at, frame, imports)
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        assigned = self_attribute_values(module, at, node.attr.value)
+        if assigned is None:
+            return None
+        step = f"`self.{node.attr.value}` is assigned here"
+        return [Bound(value, statement, TraceStep(step, value), module) for value, statement in assigned]
+    return None
+
+
+def _name_values(module: ModuleContext, name: str, at: StatementInfo, frame: CallFrame | None,
+                 imports: bool) -> list[Bound] | None:
+    from wce_lint.analysis.provenance import bindings
+
+    definitions = bindings(module, name, at)
+    if not definitions:
+        return None
+    found = []
+    for definition in definitions:
+        if definition.value is not None:
+            found.append(Bound(definition.value, definition.statement,
+                               TraceStep(f"`{name}` is assigned here", definition.target), module, frame))
+            continue
+        target = definition.target
+        if isinstance(target, cst.Param):
+            argument = _argument(frame, target, definition.statement)
+            if argument is None:
+                return None
+            found.append(argument)
+        elif definition.unpacked is not None:
+            elements = _returned_elements(module, definition.unpacked, definition.statement, frame)
+            if elements is None:
+                return None
+            found.extend(elements)
+        elif isinstance(target, cst.ImportFrom) and imports:
+            from wce_lint.analysis.project import resolve_value
+
+            resolved = resolve_value(module, module.imports.resolve_dotted(name), constants=True)
+            if resolved is None:
+                return None
+            home, bound = resolved
+            found.append(Bound(bound.value, bound.statement,  # type: ignore[arg-type]
+                               TraceStep(f"`{bound.name}` is assigned here", bound.target), home))
+        else:
+            return None
+    return found
+
+
+def _returned_elements(module: ModuleContext, unpacked: tuple[cst.BaseExpression, tuple[int, ...]],
+                       at: StatementInfo, frame: CallFrame | None) -> list[Bound] | None:
+    """``pw, w = weights(2.0)``: element ``path`` of every ``return`` of the project function called — each
+    return must be a literal tuple — read in that function, its parameters being what this call passes."""
+    value, path = unpacked
+    if not isinstance(value, cst.Call) or not path or (frame is not None and frame.depth >= MAX_FRAMES):
+        return None
+    from wce_lint.analysis.provenance import callee_of
+
+    callee = callee_of(module, value, at)
+    if callee is None or not callee[1].returns:
+        return None
+    home, function, method = callee
+    inner = CallFrame(function.node, value, module, at, method, frame)
+    found = []
+    for returned, statement in function.returns:
+        for index in path:
+            if not isinstance(returned, (cst.Tuple, cst.List)) or any(
+                    isinstance(e, cst.StarredElement) for e in returned.elements) \
+                    or not -len(returned.elements) <= index < len(returned.elements):
+                return None
+            returned = returned.elements[index].value
+        step = TraceStep(f"returned by `{function.node.name.value}`", returned)
+        found.append(Bound(returned, statement, step, home, inner))
+    return found
+
+
+def _argument(frame: CallFrame | None, param: cst.Param, statement: StatementInfo) -> Bound | None:
+    """What the call being followed passes for ``param`` (read in the caller, in the caller's frame)."""
+    if frame is None or statement.scope is not frame.function:
+        return None
+    from wce_lint.analysis.provenance import argument_for
+
+    argument = argument_for(frame.function, param, frame.call, frame.method)
+    if argument is None:
+        return None
+    step = TraceStep(f"`{param.name.value}` is passed here", argument.value)
+    return Bound(argument.value, frame.at, step, frame.caller, frame.parent)
+
+
+def bound_value(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo, *,
+                same_scope: bool = False) -> Bound | None:
+    """The one expression the read ``node`` holds at ``at`` (a name bound once where it is read, ``self.x``
+    assigned once in the class); None when there are several, or none we can follow. With ``same_scope``,
+    only a binding in the scope of the read counts."""
+    found = possible_values(module, node, at)
+    if found is None or len(found) != 1:
+        return None
+    bound = found[0]
+    if same_scope and (not isinstance(node, cst.Name) or bound.statement.scope is not at.scope):
+        return None
+    return bound
