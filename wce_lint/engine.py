@@ -130,19 +130,13 @@ def needs_parse_at(data: bytes, path: str, codes: frozenset[str], extra: Extra =
 
 
 def _rules_through_imports(data: bytes, path: str, codes: frozenset[str]) -> list[Rule]:
-    """A file whose bytes name no loss may still pass a model's output to a helper of another module: when
-    it imports a module of the project that passes the pre-check, every rule whose imports it has may fire."""
+    """A file whose bytes name no loss may still pass a model's output, or a number, to a helper of another
+    module: when it imports a module of the project that passes the pre-check, every rule may fire — also
+    one whose tensor-library import the file lacks (``focal_loss(x, y, gamma=-1)`` needs no ``import torch``
+    here: the imported module has it)."""
     if b"import" not in data:
         return []
-    imports: dict[tuple[bytes, ...], bool] = {}  # most rules require the same modules: search once each
-    for rule in (REGISTRY[code] for code in codes):
-        if rule.requires and rule.requires not in imports:
-            imports[rule.requires] = _imports_one_of(rule.requires).search(data) is not None
-    rules = [
-        rule
-        for rule in (REGISTRY[code] for code in sorted(codes))
-        if rule.code != SYNTAX_ERROR and (not rule.requires or imports[rule.requires])
-    ]
+    rules = [REGISTRY[code] for code in sorted(codes) if code != SYNTAX_ERROR]
     if not rules:
         return []
     from wce_lint.analysis.project import imported_project_files, index_for

@@ -124,3 +124,69 @@ def argument_values(module: ModuleContext, ref: ParameterRef) -> list[ArgumentVa
         if value is not None:
             found.append(ArgumentValue(argument.value, value, site.node))
     return found
+
+
+@dataclass(frozen=True)
+class ForeignCall:
+    """A call in one module of a function or class defined in another module of the project."""
+
+    site: cst.Call
+    at: StatementInfo
+    home: ModuleContext  # where the callee is defined
+    function: cst.FunctionDef  # the function called (``__init__`` for a class)
+    bound_self: bool  # ``self`` is not passed by the call (a method, or a class's constructor)
+
+
+def foreign_calls(module: ModuleContext) -> list[ForeignCall]:
+    """The calls in ``module`` of the project's functions, methods and classes defined in other modules
+    (memoised): what a parameter of theirs receives from here is checked here, so a one-file run of this
+    module reports it as a whole-project run does."""
+    cached = module.cache.get("parameters.foreign_calls")
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    from wce_lint.analysis.module import FunctionInfo
+    from wce_lint.analysis.project import resolve_symbol
+    from wce_lint.analysis.provenance import callee_of
+
+    found: list[ForeignCall] = []
+    for site in module.calls:
+        names = module.qualified_names(site.node.func)
+        symbol = resolve_symbol(module, names) if names else None
+        if symbol is not None and symbol[0] is not module and isinstance(symbol[1], ClassInfo):
+            init = symbol[1].methods.get("__init__")
+            if init is not None:
+                found.append(ForeignCall(site.node, site.statement, symbol[0], init.node, True))
+            continue
+        callee = callee_of(module, site.node, site.statement)
+        if callee is not None and callee[0] is not module and isinstance(callee[1], FunctionInfo):
+            found.append(ForeignCall(site.node, site.statement, callee[0], callee[1].node, callee[2]))
+    module.cache["parameters.foreign_calls"] = found
+    return found
+
+
+def foreign_arguments(module: ModuleContext, home: ModuleContext, ref: ParameterRef) -> list[ArgumentValue]:
+    """The static values ``ref`` (a parameter of a function or class of ``home``) receives from the calls in
+    ``module``, another module of the project. Its default is not among them: it is reported in ``home``."""
+    if module is home:
+        return []
+    from wce_lint.analysis.provenance import argument_for
+
+    found: list[ArgumentValue] = []
+    for call in foreign_calls(module):
+        if call.home is not home or call.function is not ref.function:
+            continue
+        argument = argument_for(ref.function, ref.param, call.site, call.bound_self)
+        if argument is None:
+            continue
+        value = static_value(module, argument.value, call.at)
+        if value is not None:
+            found.append(ArgumentValue(argument.value, value, call.site))
+    return found
+
+
+def foreign_homes(module: ModuleContext) -> list[ModuleContext]:
+    """The other modules of the project whose functions or classes ``module`` calls (each once)."""
+    homes: dict[int, ModuleContext] = {}
+    for call in foreign_calls(module):
+        homes.setdefault(id(call.home), call.home)
+    return list(homes.values())

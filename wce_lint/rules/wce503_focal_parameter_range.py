@@ -156,40 +156,58 @@ def _library_calls(module: "ModuleContext") -> Iterator[Finding]:
 
 
 def _own_focal_losses(module: "ModuleContext") -> Iterator[Finding]:
-    from wce_lint.analysis.focal import UNIT, UNIT_OR_OFF, focal_functions
-    from wce_lint.analysis.parameters import argument_values
+    """Focal losses written by hand: the values their gamma/alpha parameters receive — defaults and calls in
+    this module, and calls from here of those defined in other modules of the project."""
+    from wce_lint.analysis.focal import focal_functions
+    from wce_lint.analysis.parameters import argument_values, foreign_arguments, foreign_homes
 
     reported: set[int] = set()
     for focal in focal_functions(module):
-        where = TraceStep(f"`{focal.gamma.callable_name}` computes the focal factor here", focal.factor)
-        for argument in argument_values(module, focal.gamma):
-            if id(argument.node) in reported or not _bad_gamma(argument.value):
-                continue
-            reported.add(id(argument.node))
-            yield Finding(
-                node=argument.node,
-                message=f"`{focal.gamma.name}` {_how_passed(focal.gamma.callable_name, argument.call)} is "
-                        f"negative ({_shown(argument.value)}): it is the exponent of the focal factor "
-                        f"`{_factor(module, focal.factor)}` (line {module.line(focal.factor)}), which {_GROWS}",
-                help=_GAMMA_HELP,
-                trace=(*_defined_at(argument.value, argument.node), where),
-            )
-        if focal.alpha is None:
+        yield from _focal_arguments(module, module, focal, argument_values, reported)
+    for home in foreign_homes(module):
+        for focal in focal_functions(home):
+            yield from _focal_arguments(module, home, focal,
+                                        lambda m, ref: foreign_arguments(m, home, ref), reported)
+
+
+def _focal_arguments(module: "ModuleContext", home: "ModuleContext", focal, arguments_of,  # type: ignore[no-untyped-def]
+                     reported: set[int]) -> Iterator[Finding]:
+    from wce_lint.analysis.focal import UNIT, UNIT_OR_OFF
+
+    where = TraceStep(f"`{focal.gamma.callable_name}` computes the focal factor here", focal.factor)
+    for argument in arguments_of(module, focal.gamma):
+        if id(argument.node) in reported or not _bad_gamma(argument.value):
             continue
-        policy = UNIT_OR_OFF if focal.alpha_may_be_off else UNIT
-        for argument in argument_values(module, focal.alpha):
-            problem = _alpha_problem(argument.value, policy)
-            if id(argument.node) in reported or problem is None:
-                continue
-            reported.add(id(argument.node))
-            yield Finding(
-                node=argument.node,
-                message=f"`{focal.alpha.name}` {_how_passed(focal.alpha.callable_name, argument.call)} is "
-                        f"{_shown(argument.value)}, outside [0, 1]: `{focal.alpha.callable_name}` uses it as the "
-                        f"class-balancing weight of its focal loss, and {problem}",
-                help=_ALPHA_HELP,
-                trace=(*_defined_at(argument.value, argument.node), where),
-            )
+        reported.add(id(argument.node))
+        yield Finding(
+            node=argument.node,
+            message=f"`{focal.gamma.name}` {_how_passed(focal.gamma.callable_name, argument.call)} is "
+                    f"negative ({_shown(argument.value)}): it is the exponent of the focal factor "
+                    f"`{_factor(home, focal.factor)}` ({_where(module, home, focal.factor)}), which {_GROWS}",
+            help=_GAMMA_HELP,
+            trace=(*_defined_at(argument.value, argument.node), where),
+        )
+    if focal.alpha is None:
+        return
+    policy = UNIT_OR_OFF if focal.alpha_may_be_off else UNIT
+    for argument in arguments_of(module, focal.alpha):
+        problem = _alpha_problem(argument.value, policy)
+        if id(argument.node) in reported or problem is None:
+            continue
+        reported.add(id(argument.node))
+        yield Finding(
+            node=argument.node,
+            message=f"`{focal.alpha.name}` {_how_passed(focal.alpha.callable_name, argument.call)} is "
+                    f"{_shown(argument.value)}, outside [0, 1]: `{focal.alpha.callable_name}` uses it as the "
+                    f"class-balancing weight of its focal loss, and {problem}",
+            help=_ALPHA_HELP,
+            trace=(*_defined_at(argument.value, argument.node), where),
+        )
+
+
+def _where(module: "ModuleContext", home: "ModuleContext", node: "cst.CSTNode") -> str:
+    """``line 12`` in the same file, ``losses.py:12`` in another module of the project."""
+    return f"line {home.line(node)}" if home is module else f"{home.short_path()}:{home.line(node)}"
 
 
 def _how_passed(callable_name: str, call: "cst.Call | None") -> str:

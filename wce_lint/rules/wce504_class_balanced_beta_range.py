@@ -89,7 +89,7 @@ def _shown(value: "Value") -> str:
 
 def check(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.class_balance import effective_number_weightings
-    from wce_lint.analysis.parameters import argument_values, parameter_of
+    from wce_lint.analysis.parameters import argument_values, foreign_arguments, foreign_homes, parameter_of
     from wce_lint.analysis.values import static_value
 
     reported: set[int] = set()
@@ -114,22 +114,36 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
             )
             continue
         parameter = parameter_of(module, weighting.beta, weighting.statement)
-        if parameter is None:
+        if parameter is not None:
+            yield from _passed(module, module, weighting, parameter, argument_values(module, parameter), reported)
+    # a weighting defined in another module of the project: the betas passed to it from here
+    for home in foreign_homes(module):
+        for weighting in effective_number_weightings(home):
+            parameter = parameter_of(home, weighting.beta, weighting.statement)
+            if parameter is not None:
+                yield from _passed(module, home, weighting, parameter,
+                                   foreign_arguments(module, home, parameter), reported)
+
+
+def _passed(module: "ModuleContext", home: "ModuleContext", weighting, parameter, arguments,  # type: ignore[no-untyped-def]
+            reported: set[int]) -> Iterator[Finding]:
+    formula = short_code(home, weighting.node, 50)
+    where = TraceStep("the effective-number weighting is computed here", weighting.node)
+    line = f"line {home.line(weighting.node)}" if home is module else f"{home.short_path()}:{home.line(weighting.node)}"
+    for argument in arguments:
+        problem = _problem(argument.value)
+        if problem is None or id(argument.node) in reported:
             continue
-        for argument in argument_values(module, parameter):
-            problem = _problem(argument.value)
-            if problem is None or id(argument.node) in reported:
-                continue
-            reported.add(id(argument.node))
-            how = (f"(default of `{parameter.callable_name}`)" if argument.call is None
-                   else f"passed to `{parameter.callable_name}`")
-            yield Finding(
-                node=argument.node,
-                message=f"`{parameter.name}` {how} is {_shown(argument.value)}, the beta of the effective-number "
-                        f"weighting `{formula}` (line {module.line(weighting.node)}): {problem}",
-                help=_HELP,
-                trace=(where,),
-            )
+        reported.add(id(argument.node))
+        how = (f"(default of `{parameter.callable_name}`)" if argument.call is None
+               else f"passed to `{parameter.callable_name}`")
+        yield Finding(
+            node=argument.node,
+            message=f"`{parameter.name}` {how} is {_shown(argument.value)}, the beta of the effective-number "
+                    f"weighting `{formula}` ({line}): {problem}",
+            help=_HELP,
+            trace=(where,),
+        )
 
 
 RULE = Rule(
