@@ -322,18 +322,17 @@ def _guard(found: _Found | None, guard: Guard) -> _Found | None:
 
 def _through_assignments(module: ModuleContext, node: cst.Name, at: StatementInfo, depth: int) -> _Found | None:
     """``p = p + eps`` and other steps the provenance does not follow: every reaching definition must agree."""
-    definitions = bindings(module, node.value, at)
-    if not definitions:
+    from wce_lint.analysis.reach import possible_values
+
+    bounds = possible_values(module, node, at)
+    if not bounds:
         return None
     founds = []
-    for definition in definitions:
-        if definition.value is None:
-            return None
-        found = _resolve(module, definition.value, definition.statement, depth + 1)
+    for bound in bounds:
+        found = _resolve(bound.home, bound.value, bound.statement, depth + 1)
         if found is None:
             return None
-        founds.append(replace(found, trace=(TraceStep(f"`{node.value}` is assigned here", definition.target),
-                                            *found.trace)))
+        founds.append(replace(found, trace=(bound.step, *found.trace)))
     first = founds[0]
     key = (first.activation.kind, first.activation.activation, first.complement, bool(first.guards),
            id(first.activation.node) if first.activation.kind == PARAMETER else None)

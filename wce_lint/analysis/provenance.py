@@ -29,6 +29,7 @@ MODEL = "model"  # a model or layer object (calling it gives MODEL_OUTPUT)
 MODEL_OUTPUT = "model_output"
 LOSS_OBJECT = "loss_object"
 TUPLE = "tuple"  # a tuple of values, each with its own origin (``return validity, label``)
+MAPPING = "mapping"  # a dict literal with string keys, each value with its own origin (``{"probs": p}``)
 PARAMETER = "parameter"  # a parameter of the function being analysed: known only at its call sites
 INSTANCE = "instance"  # an object of a class of the project (its methods and forward/call are followed)
 
@@ -141,8 +142,9 @@ class Origin:
     inner: "Origin | None" = None  # for CLIP: what was clipped
     complement: bool = False  # `1 - sigmoid(x)`
     trace: tuple[TraceStep, ...] = ()
-    elements: tuple["Origin | None", ...] = ()  # for TUPLE
-    path: tuple[int, ...] = ()  # for PARAMETER: `p[0]` is element 0 of what the caller passes
+    elements: tuple["Origin | None", ...] = ()  # for TUPLE and MAPPING
+    keys: tuple[str, ...] = ()  # for MAPPING: the key of each element
+    path: tuple[int | str, ...] = ()  # for PARAMETER: `p[0]` is element 0 of what the caller passes
     called: bool = False  # for PARAMETER: the result of calling what the caller passes (`model(x)`)
     # For PARAMETER, the function declaring it; for INSTANCE (and subclassed MODELs) the class and its module.
     function: cst.FunctionDef | None = field(default=None, compare=False)
@@ -244,7 +246,22 @@ class _Tracer:
             return Origin(TUPLE, node, elements=tuple(self.sub(e.value) for e in node.elements))
         if isinstance(node, cst.Lambda):
             return Origin(FUNCTION, node, api="lambda")
+        if isinstance(node, cst.Dict) and node.elements:
+            return self.mapping(node)
         return None
+
+    def mapping(self, node: cst.Dict) -> Origin | None:
+        """``{"logits": z, "probs": torch.sigmoid(z)}``: each value by its key (string keys only, no ``**``)."""
+        keys = []
+        for item in node.elements:
+            if not isinstance(item, cst.DictElement) or not isinstance(item.key, cst.SimpleString) \
+                    or not isinstance(item.key.evaluated_value, str):
+                return None
+            keys.append(item.key.evaluated_value)
+        if len(set(keys)) != len(keys):
+            return None
+        return Origin(MAPPING, node, elements=tuple(self.sub(item.value) for item in node.elements),  # type: ignore[union-attr]
+                      keys=tuple(keys))
 
     # -- names and attributes ----------------------------------------------------------------
     def name(self, node: cst.Name) -> Origin | None:
@@ -329,11 +346,13 @@ class _Tracer:
         if inner is None:
             return None
         index = _literal_index(node)
-        if inner.kind == TUPLE:
+        if inner.kind in (TUPLE, MAPPING):
             return element(inner, (index,)) if index is not None else None
         if inner.kind == PARAMETER:
             # `outputs[0]` of a parameter: element 0 when the caller passes a tuple
             return replace(inner, path=(*inner.path, index)) if index is not None and not inner.called else None
+        if isinstance(index, str):
+            return None  # a key of something that is not a dict we know
         return inner  # indexing a tensor keeps what its values are
 
     def binary(self, node: cst.BinaryOperation) -> Origin | None:
@@ -526,11 +545,11 @@ class _Tracer:
                 return None
             value = self.sub(argument.value)
             if value is not None and origin.path:
-                value = element(value, origin.path) if value.kind in (TUPLE, PARAMETER) else value
+                value = element(value, origin.path) if value.kind in (TUPLE, MAPPING, PARAMETER) else value
             if value is not None and origin.called:
                 value = self.called(value, call, self.module.code(call.func))
             return value
-        if origin.kind == TUPLE:
+        if origin.kind in (TUPLE, MAPPING):
             return replace(origin, elements=tuple(self.substitute(e, function, call, method) for e in origin.elements))
         if origin.kind == CLIP and origin.inner is not None and origin.inner.kind in (PARAMETER, TUPLE):
             return replace(origin, inner=self.substitute(origin.inner, function, call, method))
@@ -670,26 +689,33 @@ def _key(origin: Origin | None) -> object:
     return (origin.kind, origin.activation, origin.complement, origin.path, origin.called,
             id(origin.node) if origin.kind == PARAMETER else None,
             id(origin.cls.node) if origin.cls is not None else None,
-            tuple(_key(e) for e in origin.elements))
+            tuple(_key(e) for e in origin.elements), origin.keys)
 
 
-def element(origin: Origin | None, path: tuple[int, ...]) -> Origin | None:
-    """Element ``path`` of a TUPLE origin (of what a parameter receives, for a PARAMETER)."""
+def element(origin: Origin | None, path: tuple[int | str, ...]) -> Origin | None:
+    """Element ``path`` of a TUPLE origin (by position) or a MAPPING origin (by key); of what a parameter
+    receives, for a PARAMETER."""
     for index in path:
         if origin is None:
             return None
         if origin.kind == PARAMETER:
             return replace(origin, path=(*origin.path, index)) if not origin.called else None
-        if origin.kind != TUPLE or not -len(origin.elements) <= index < len(origin.elements):
+        if origin.kind == MAPPING and isinstance(index, str):
+            origin = origin.elements[origin.keys.index(index)] if index in origin.keys else None
+            continue
+        if origin.kind != TUPLE or not isinstance(index, int) or not -len(origin.elements) <= index < len(origin.elements):
             return None
         origin = origin.elements[index]
     return origin
 
 
-def _literal_index(node: cst.Subscript) -> int | None:
+def _literal_index(node: cst.Subscript) -> int | str | None:
+    """``t[0]``, ``t[-1]``, ``outputs["probs"]``: the literal index or key; None otherwise."""
     if len(node.slice) != 1 or not isinstance(node.slice[0].slice, cst.Index):
         return None
     value = node.slice[0].slice.value
+    if isinstance(value, cst.SimpleString) and isinstance(value.evaluated_value, str):
+        return value.evaluated_value
     if isinstance(value, cst.Integer):
         return int(value.value)
     if isinstance(value, cst.UnaryOperation) and isinstance(value.operator, cst.Minus) \

@@ -94,13 +94,14 @@ def _resolve_dtype(ev: "_Evaluator", node: cst.BaseExpression, framework: str | 
         value = ev.sub(node.value)
         return value.dtype if value is not None and value.dtype not in (PY_INT, PY_FLOAT, PY_BOOL) else None
     if isinstance(node, cst.Name) and ev.depth < 8:
-        from wce_lint.analysis.provenance import bindings
+        from wce_lint.analysis.reach import possible_values
+        from wce_lint.analysis.values import _Evaluator
 
-        definitions = bindings(ev.module, node.value, ev.at)
-        if not definitions or any(d.value is None for d in definitions):
+        bounds = possible_values(ev.module, node, ev.at, ev.frame)
+        if not bounds:
             return None
-        found_all = {_resolve_dtype(ev.at_statement(d.statement), d.value, framework)  # type: ignore[arg-type]
-                     for d in definitions}
+        found_all = {_resolve_dtype(_Evaluator(b.home, b.statement, ev.depth + 1, b.frame), b.value, framework)
+                     for b in bounds}
         return found_all.pop() if len(found_all) == 1 else None
     return None
 
@@ -737,10 +738,10 @@ def _is_device(ev: "_Evaluator", node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.Call):
         return "torch.device" in ev.module.qualified_names(node.func)
     if isinstance(node, cst.Name):
-        from wce_lint.analysis.provenance import bindings
+        from wce_lint.analysis.reach import possible_values
 
-        definitions = bindings(ev.module, node.value, ev.at)
-        return bool(definitions) and all(d.value is not None and _is_device(ev, d.value) for d in definitions)
+        bounds = possible_values(ev.module, node, ev.at, ev.frame)
+        return bool(bounds) and all(b.home is ev.module and _is_device(ev, b.value) for b in bounds)
     return False
 
 
