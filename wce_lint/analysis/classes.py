@@ -136,6 +136,8 @@ def _c3(module: ModuleContext, cls: ClassInfo,
         else:
             sequences.append([(None, base)])
             direct.append((None, base))
+    if not complete:
+        return [(module, cls), (None, _Opaque())], False  # a cycle or too deep: only its own methods count
     sequences.append(direct)
     result: list[tuple[ModuleContext | None, Entry]] = [(module, cls)]
     while True:
