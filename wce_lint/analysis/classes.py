@@ -225,10 +225,6 @@ def attribute_assignments(module: ModuleContext, cls: ClassInfo, name: str) -> l
     return found
 
 
-def assigns_attribute(module: ModuleContext, cls: ClassInfo, name: str) -> bool:
-    return bool(attribute_assignments(module, cls, name))
-
-
 def enclosing_class(module: ModuleContext, at: StatementInfo) -> ClassInfo | None:
     """The module-level class whose body (or a method of it) holds statement ``at``."""
     scope = at.scope
