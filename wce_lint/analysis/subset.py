@@ -109,7 +109,8 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
             cls = groups[index][2][0]
             if summaries[index].header & project_aliases:
                 continue  # a base from another module of the project reads attributes we do not see here
-            related = bool(summaries[index].header & all_classes) or cls.name in named_as_base  # type: ignore[attr-defined]
+            class_name = cls.name  # type: ignore[attr-defined]
+            related = bool(summaries[index].header & all_classes) or class_name in named_as_base
 
             def elsewhere(name: str, own: set[str] = own) -> bool:
                 return mentioned.get(name, 0) > (name in own)
