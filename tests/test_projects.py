@@ -129,3 +129,22 @@ def test_recursive_helpers_give_the_same_findings_in_any_order(tmp_path: Path) -
     backward = _lint(tmp_path, [tmp_path / "b.py", tmp_path / "a.py"])
     assert sorted(map(_key, forward)) == sorted(map(_key, backward))
     assert {Path(d.path).name for d in forward} == {"a.py", "b.py"}  # both calls reach the loss
+
+
+def test_imports_in_parentheses_over_several_lines_are_seen_by_the_pre_check(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    (tmp_path / "pkg" / "heads.py").write_text("import torch\n\n\ndef head(x):\n    return torch.softmax(x, 1)\n")
+    (tmp_path / "pkg" / "alias.py").write_text("from pkg.heads import head as classify  # re-exported\n")
+    train = tmp_path / "pkg" / "train.py"
+    train.write_text("import torch\n\nfrom pkg.alias import (\n    classify,  # a comment, with a comma\n)\n\n"
+                     "def step(x, y):\n    return -(y * torch.log(classify(x))).sum()\n")
+    project_index.reset()
+    files = project_index.imported_project_files(train.read_bytes(), str(train))
+    assert [f.name for f in files] == ["alias.py"]
+    index = project_index.index_for(str(train))
+    # alias.py names no activation itself: it matters through what it imports
+    assert index is not None and index.may_matter(files[0], frozenset({"WCE502"}))
+    found = _lint(tmp_path, [train])
+    assert [(d.code, d.start.line) for d in found] == [("WCE502", 8)]

@@ -155,14 +155,18 @@ def subclassed(module: ModuleContext, owner: ClassInfo, call: cst.Call, depth: i
     """An instance of a class of the project (``module`` defines it). When its ``call``/``forward`` returns
     the output of an activation or of a layer with a known activation, it is a MODEL with that last
     activation; otherwise an INSTANCE, whose methods and ``forward`` the provenance still follows."""
+    from wce_lint.analysis.classes import called_method, receiving
+
     name = owner.node.name.value
     instance = Origin(INSTANCE, call, None, name, cls=owner, home=module)
-    method = owner.methods.get("call") or owner.methods.get("forward")
-    if method is None or not method.returns:
+    found = called_method(module, owner, ("call", "forward"))  # its own, or inherited from a project base
+    if found is None or not found[1].returns:
         return instance
+    home, method = found
     kinds = []
     for value, statement in method.returns:
-        produced = origin_of(module, value, statement, depth + 1)
+        with receiving((module, owner)):  # `self.head` in an inherited `forward` is this class's
+            produced = origin_of(home, value, statement, depth + 1)
         if produced is None or produced.kind not in (MODEL_OUTPUT, ACTIVATION):
             return instance
         kinds.append(produced)

@@ -389,7 +389,9 @@ def _self_attribute(module: ModuleContext, attribute: str,
     from wce_lint.analysis.reach import self_attribute_values
 
     assigned = self_attribute_values(module, at, attribute)
-    return assigned[0] if assigned is not None and len(assigned) == 1 else None
+    if assigned is None or len(assigned) != 1 or assigned[0][0] is not module:
+        return None
+    return assigned[0][1], assigned[0][2]
 
 
 # -- the stable operation --------------------------------------------------------------------------------

@@ -102,11 +102,23 @@ class ProjectIndex:
     def may_matter(self, file: Path, codes: frozenset[str]) -> bool:
         """Whether a module of the project can hold something a rule follows — a loss, an activation, a log —
         judged on its bytes, as the pre-check does: it imports a tensor library and names one of them."""
-        key = (file.resolve(), codes)
+        return self._may_matter(file.resolve(), codes, set())
+
+    def _may_matter(self, file: Path, codes: frozenset[str], visiting: set[Path]) -> bool:
+        # A module that only re-exports or subclasses what another module of the project produces matters
+        # too (`class Classifier(ClassifierBase)` whose base's forward ends in a softmax): follow its imports.
+        key = (file, codes)
         verdict = self._matters.get(key)
-        if verdict is None:
-            data = _read(file.resolve())
-            verdict = self._matters[key] = data is not None and _may_produce(data)
+        if verdict is not None:
+            return verdict
+        data = _read(file)
+        if data is None or file in visiting:
+            return False  # a cycle: decided by the module that started it
+        visiting.add(file)
+        verdict = _may_produce(data) or any(
+            self._may_matter(other.resolve(), codes, visiting) for other in imported_project_files(data, str(file)))
+        visiting.discard(file)
+        self._matters[key] = verdict
         return verdict
 
     def owner_of(self, node: object) -> ModuleContext | None:
@@ -229,7 +241,9 @@ def _lookup(project: ProjectIndex, qualified: str, hops: int = 0) -> tuple["Modu
 
 
 # -- the pre-check across modules ------------------------------------------------------------------
-_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+\(?([\w., \t]+)", re.MULTILINE)
+# `from a import b, c` and `from a import (\n    b,  # comment\n    c,\n)`
+_FROM_IMPORT = re.compile(rb"^[ \t]*from[ \t]+(\.*[\w.]*)[ \t]+import[ \t]+(\([^)]*\)?|[\w., \t]+)", re.MULTILINE)
+_COMMENT = re.compile(rb"#[^\r\n]*")
 _IMPORT = re.compile(rb"^[ \t]*import[ \t]+([\w.]+)", re.MULTILINE)
 
 
@@ -251,7 +265,8 @@ def imported_project_files(data: bytes, path: str) -> list[Path]:
             if level - 1 > len(parts):
                 continue
             base = ".".join([*parts[: len(parts) - (level - 1)], *([base] if base else [])])
-        names = [n.strip() for n in match.group(2).decode("ascii", "replace").replace("(", "").split(",")]
+        listed = _COMMENT.sub(b"", match.group(2)).decode("ascii", "replace").strip("()")
+        names = [n.strip() for n in listed.split(",")]
         candidates = [base] if base else []
         candidates += [f"{base}.{n.split()[0]}" if base else n.split()[0] for n in names if n]
         for candidate in candidates:

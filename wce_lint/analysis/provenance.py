@@ -18,6 +18,9 @@ from dataclasses import dataclass, field, replace
 import libcst as cst
 
 from wce_lint.analysis.apis import LossAPI, loss_api
+from wce_lint.analysis.classes import (
+    attribute_assignments, called_method, context_free, context_key, method_of, receiving, self_class, super_method,
+)
 from wce_lint.analysis.dataflow import reaching_definitions
 from wce_lint.analysis.module import ClassInfo, Definition, FunctionInfo, ModuleContext, StatementInfo
 from wce_lint.rule import TraceStep
@@ -206,7 +209,7 @@ def origin_of(module: ModuleContext, node: cst.BaseExpression | None, at: Statem
     """What produced ``node`` as read at statement ``at``; None when unknown."""
     if node is None or at is None or depth > MAX_DEPTH:
         return None
-    key = ("origin", id(node), at.order)
+    key = ("origin", id(node), at.order, context_key(module, at))
     if key in module.cache:
         return module.cache[key]  # type: ignore[return-value]
     module.cache[key] = None  # guards against cycles
@@ -327,19 +330,10 @@ class _Tracer:
     def self_attribute(self, attribute: str, node: cst.CSTNode) -> Origin | None:
         """``self.x``: every assignment to it anywhere in the class must agree (which one holds when the
         attribute is read is not known)."""
-        owner = self._enclosing_class()
+        owner = self_class(self.module, self.at)  # a subclass's, while one of its inherited methods is followed
         if owner is None:
             return None
-        return class_attribute(self.module, owner, attribute, self.depth)
-
-    def _enclosing_class(self) -> ClassInfo | None:
-        scope = self.at.scope
-        while scope is not None and not isinstance(scope, cst.Module):
-            if isinstance(scope, cst.ClassDef):
-                owner = self.module.classes.get(scope.name.value)
-                return owner if owner is not None and owner.node is scope else None
-            scope = self.module.enclosing_scope(scope)
-        return None
+        return class_attribute(owner[0], owner[1], attribute, self.depth)
 
     def subscript(self, node: cst.Subscript) -> Origin | None:
         inner = self.sub(node.value)
@@ -466,10 +460,15 @@ class _Tracer:
             callee = self.self_attribute(method, func)  # self.head(x) where self.head = Dense(...)
             if callee is not None:
                 return self.called(callee, node, api_text)
+        if isinstance(func.value, cst.Call):
+            parent = super_method(self.module, func.value, self.at, method)  # super().forward(x)
+            if parent is not None:
+                return self.function_result(parent[0], parent[1], node, method=True, receiver=parent[2])
         receiver = self.sub(func.value)
-        if receiver is not None and receiver.kind in (MODEL, INSTANCE) and receiver.cls is not None \
-                and receiver.home is not None and method in receiver.cls.methods:
-            return self.function_result(receiver.home, receiver.cls.methods[method], node, method=True)
+        found = method_of(receiver.home, receiver.cls, method) if receiver is not None and receiver.kind in (
+            MODEL, INSTANCE) and receiver.cls is not None and receiver.home is not None else None
+        if found is not None:
+            return self.function_result(*found, node, method=True, receiver=(receiver.home, receiver.cls))
         if receiver is not None and receiver.kind == MODEL and method in ("predict", "predict_on_batch", "forward",
                                                                             "__call__", "call"):
             return self.called(receiver, node, api_text)
@@ -477,9 +476,10 @@ class _Tracer:
                 "forward", "__call__", "call", "predict"):
             return replace(receiver, called=True)
         if is_self:
-            owner = self._enclosing_class()
-            if owner is not None and method in owner.methods:
-                return self.function_result(self.module, owner.methods[method], node, method=True)
+            owner = self_class(self.module, self.at)
+            found = method_of(*owner, method) if owner is not None else None
+            if found is not None:
+                return self.function_result(*found, node, method=True, receiver=owner)
         return None
 
     def called(self, callee: Origin | None, node: cst.Call, api_text: str) -> Origin | None:
@@ -487,10 +487,9 @@ class _Tracer:
         if callee is None:
             return None
         if callee.cls is not None and callee.home is not None:
-            forward = callee.cls.methods.get("forward") or callee.cls.methods.get("call") \
-                or callee.cls.methods.get("__call__")
+            forward = called_method(callee.home, callee.cls)  # its own or inherited forward/call/__call__
             if forward is not None:
-                result = self.function_result(callee.home, forward, node, method=True)
+                result = self.function_result(*forward, node, method=True, receiver=(callee.home, callee.cls))
                 if result is not None:
                     return result
         if callee.kind == MODEL:
@@ -507,27 +506,31 @@ class _Tracer:
         return None
 
     def function_result(self, home: ModuleContext, function: FunctionInfo, node: cst.Call,
-                        method: bool = False) -> Origin | None:
+                        method: bool = False,
+                        receiver: "tuple[ModuleContext, ClassInfo] | None" = None) -> Origin | None:
         """What a call of ``function`` (defined in ``home``) returns: every ``return`` must agree; parameters
-        are replaced by what this call passes."""
+        are replaced by what this call passes. ``receiver``: the class of the instance a method is called on
+        (its ``self.x`` are read there, also in a method it inherits)."""
         if not function.returns or self.depth > MAX_DEPTH:
             return None
-        recursive, others = [], []
-        for value, statement in function.returns:
-            callee = callee_of(home, value, statement, self.depth + 1) if isinstance(value, cst.Call) else None
-            if callee is not None and callee[1] is function:
-                recursive.append((value, statement, callee[2]))
-            else:
-                others.append((value, statement))
-        first = agree([origin_of(home, value, statement, self.depth + 1) for value, statement in others])
+        with receiving(receiver):  # only the callee's own code: the arguments are read in the caller's
+            recursive, others = [], []
+            for value, statement in function.returns:
+                callee = callee_of(home, value, statement, self.depth + 1) if isinstance(value, cst.Call) else None
+                if callee is not None and callee[1] is function:
+                    recursive.append((value, statement, callee[2]))
+                else:
+                    others.append((value, statement))
+            first = agree([origin_of(home, value, statement, self.depth + 1) for value, statement in others])
+            # `return f(x, n - 1)`: the fixed point — what the other returns agree on must be what the recursive
+            # call gives when the function returns it (`x` passed on as `x`; a sigmoid stays a sigmoid).
+            for value, statement, bound in recursive if first is not None else ():
+                again = _Tracer(home, statement, self.depth + 1).substitute(first, function.node, value, bound)
+                if _key(again) != _key(first):
+                    first = None
+                    break
         if first is None:
             return None
-        # `return f(x, n - 1)`: the fixed point — what the other returns agree on must be what the recursive
-        # call gives when the function returns it (`x` passed on as `x`; a sigmoid stays a sigmoid).
-        for value, statement, bound in recursive:
-            again = _Tracer(home, statement, self.depth + 1).substitute(first, function.node, value, bound)
-            if _key(again) != _key(first):
-                return None
         result = self.substitute(first, function.node, node, method)
         name = function.node.name.value
         return result.via(f"returned by `{name}`", node) if result is not None else None
@@ -557,13 +560,13 @@ class _Tracer:
 
 
 def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, depth: int) -> Origin | None:
-    """``self.<attribute>`` of a class: the agreed origin of every assignment to it in the class."""
+    """``self.<attribute>`` of a class: the agreed origin of every assignment to it in the class and its
+    project bases."""
     origins = []
-    for value, statement in owner.attributes.get(attribute, []):
-        origin = origin_of(module, value, statement, depth + 1)
-        origins.append(origin.via(f"`self.{attribute}` is assigned here", value) if origin else None)
-    for value, statement, path in owner.unpacked_attributes.get(attribute, []):
-        origin = element(origin_of(module, value, statement, depth + 1), path)
+    for home, value, statement, path in attribute_assignments(module, owner, attribute):
+        origin = origin_of(home, value, statement, depth + 1)
+        if path is not None:
+            origin = element(origin, path)
         origins.append(origin.via(f"`self.{attribute}` is assigned here", value) if origin else None)
     if not origins or any(o is not None and o.kind == PARAMETER for o in origins):
         return None  # a constructor's parameter: which value depends on the instance
@@ -618,7 +621,8 @@ def callee_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None,
     and an instance called as a function (its ``forward``/``call``); None for anything else."""
     if at is None or depth > MAX_DEPTH:
         return None
-    key = ("callee", id(call))  # asked for every call by the summaries of loss slots and of logs
+    # asked for every call by the summaries of loss slots and of logs
+    key = ("callee", id(call), context_key(module, at))
     if key in module.cache:
         return module.cache[key]  # type: ignore[return-value]
     module.cache[key] = None
@@ -651,15 +655,19 @@ def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
             return module, function, False
     if isinstance(func, cst.Attribute):
         if isinstance(func.value, cst.Name) and func.value.value == "self":
-            owner = tracer._enclosing_class()
-            if owner is not None and func.attr.value in owner.methods \
-                    and func.attr.value not in owner.attributes:
-                return module, owner.methods[func.attr.value], True
+            owner = self_class(module, at)
+            found = method_of(*owner, func.attr.value) if owner is not None else None
+            if found is not None:
+                return (*found, True)
+        if isinstance(func.value, cst.Call):
+            parent = super_method(module, func.value, at, func.attr.value)
+            if parent is not None:
+                return parent[0], parent[1], True
         receiver = tracer.sub(func.value)
         if receiver is not None and receiver.cls is not None and receiver.home is not None:
-            method = receiver.cls.methods.get(func.attr.value)
+            method = context_free(receiver.home, receiver.cls, method_of(receiver.home, receiver.cls, func.attr.value))
             if method is not None:
-                return receiver.home, method, True
+                return method[0], method[1], True
             if func.attr.value not in ("forward", "call", "__call__"):
                 return None
         elif receiver is not None:
@@ -667,10 +675,9 @@ def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
     if isinstance(func, (cst.Name, cst.Attribute, cst.Call)):
         callee = tracer.sub(func)
         if callee is not None and callee.cls is not None and callee.home is not None:
-            forward = callee.cls.methods.get("forward") or callee.cls.methods.get("call") \
-                or callee.cls.methods.get("__call__")
+            forward = context_free(callee.home, callee.cls, called_method(callee.home, callee.cls))
             if forward is not None:
-                return callee.home, forward, True
+                return forward[0], forward[1], True
     return None
 
 

@@ -4,7 +4,7 @@ Each analysis asks its own question of a value (what produced it, what number it
 vector, is it a power), but the steps *between* a read and the expression that made the value are the same
 for all of them, and are taken here only: a name's reaching bindings (``provenance.bindings``, the only
 caller of ``dataflow.reaching_definitions``), a literal tuple's element, ``self.x`` assigned anywhere in
-the class, a module-level value of another module of the project, and a parameter of a function whose call
+the class or its project bases, a module-level value of another module of the project, and a parameter of a function whose call
 is being evaluated (``CallFrame``: the argument that call passes, read in the caller).
 
 ``possible_values`` gives every expression that may reach a read (or None when the set is open); callers
@@ -17,7 +17,8 @@ from dataclasses import dataclass
 
 import libcst as cst
 
-from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.classes import attribute_assignments, enclosing_class
+from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.rule import TraceStep
 
 
@@ -61,25 +62,18 @@ class Bound:
     frame: CallFrame | None = None
 
 
-def enclosing_class(module: ModuleContext, at: StatementInfo) -> ClassInfo | None:
-    """The class whose method holds statement ``at`` (the innermost class around it), if any."""
-    scope = at.scope
-    while scope is not None and not isinstance(scope, cst.Module):
-        if isinstance(scope, cst.ClassDef):
-            owner = module.classes.get(scope.name.value)
-            return owner if owner is not None and owner.node is scope else None
-        scope = module.enclosing_scope(scope)
-    return None
-
-
-def self_attribute_values(module: ModuleContext, at: StatementInfo,
-                          attribute: str) -> list[tuple[cst.BaseExpression, StatementInfo]] | None:
-    """Every plain assignment of ``self.<attribute>`` in the class around ``at``; None when the class
-    assigns it by unpacking too (only the value analysis follows elements) or is not known."""
+def self_attribute_values(module: ModuleContext, at: StatementInfo, attribute: str
+                          ) -> list[tuple[ModuleContext, cst.BaseExpression, StatementInfo]] | None:
+    """Every plain assignment of ``self.<attribute>`` in the class around ``at`` and its project bases
+    (``classes.attribute_assignments``), each with its module; None when one assigns it by unpacking (only
+    the value analysis follows elements), when there is none, or when the class is not known."""
     owner = enclosing_class(module, at)
-    if owner is None or owner.unpacked_attributes.get(attribute):
+    if owner is None:
         return None
-    return list(owner.attributes.get(attribute, [])) or None
+    found = attribute_assignments(module, owner, attribute)
+    if not found or any(path is not None for _, _, _, path in found):
+        return None
+    return [(home, value, statement) for home, value, statement, _ in found]
 
 
 def possible_values(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
@@ -94,7 +88,7 @@ def possible_values(module: ModuleContext, node: cst.BaseExpression, at: Stateme
         if assigned is None:
             return None
         step = f"`self.{node.attr.value}` is assigned here"
-        return [Bound(value, statement, TraceStep(step, value), module) for value, statement in assigned]
+        return [Bound(value, statement, TraceStep(step, value), home) for home, value, statement in assigned]
     return None
 
 

@@ -97,9 +97,20 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
         for index in kept:
             for name in (summaries[index].mentions | summaries[index].header) & class_names:
                 names_used[name] = names_used.get(name, 0) + 1
+        # Classes related by inheritance: what one assigns to `self.x`, a method of another may read.
+        all_classes = {groups[index][2][0].name for index in kept  # type: ignore[attr-defined]
+                       if len(groups[index][2]) == 1 and isinstance(groups[index][2][0], ast.ClassDef)}
+        named_as_base: set[str] = set()
+        for index in kept:
+            if len(groups[index][2]) == 1 and isinstance(groups[index][2][0], ast.ClassDef):
+                named_as_base |= summaries[index].header & all_classes
         for index in classes:
             own = summaries[index].attributes
             cls = groups[index][2][0]
+            if summaries[index].header & project_aliases:
+                continue  # a base from another module of the project reads attributes we do not see here
+            class_name = cls.name  # type: ignore[attr-defined]
+            related = bool(summaries[index].header & all_classes) or class_name in named_as_base
 
             def elsewhere(name: str, own: set[str] = own) -> bool:
                 return mentioned.get(name, 0) > (name in own)
@@ -108,7 +119,7 @@ def relevant_subset(text: str, tree: ast.Module, triggers: Iterable[str],
             # when the class is named by another kept statement (or calls itself, `self(x)`).
             instances = names_used.get(cls.name, 0) > 1 or "self(" in summaries[index].text  # type: ignore[attr-defined]
             dropped = _dropped_methods(cls, trigger_lines, sink_names | project_aliases, elsewhere, source,  # type: ignore[arg-type]
-                                       instances)
+                                       instances, related)
             if dropped:
                 dropped_members[index] = dropped
     if len(kept) == len(groups) and not dropped_members:
@@ -271,7 +282,8 @@ _IMPLICIT_METHODS = frozenset({"call", "forward", "build"})
 
 
 def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: set[str],
-                     elsewhere: Callable[[str], bool], source: _Source, instances: bool = True) -> list[Group]:
+                     elsewhere: Callable[[str], bool], source: _Source, instances: bool = True,
+                     related: bool = False) -> list[Group]:
     """The methods of a kept class that cannot matter (as groups of lines); the class keeps the others and
     every statement that is not a method.
 
@@ -280,7 +292,8 @@ def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: se
     sink binds (``self.loss_fn`` assigned in a sink, a sink method called); sources are the methods
     assigning an attribute or defining a method that a kept one mentions (every assignment of ``self.x``
     must be seen). Methods named anywhere else in the kept module, dunders and the methods called
-    implicitly stay too."""
+    implicitly stay too, and, in a class ``related`` to another by inheritance, every method assigning an
+    attribute that another kept statement mentions (a base's method may read what a subclass assigns)."""
     units = _groups(cls.body)
     if len(units) < 2:
         return []
@@ -300,6 +313,8 @@ def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: se
             seeds.add(index)
         if any(elsewhere(n) or instances and (n in _IMPLICIT_METHODS or n.startswith("__")) for n in defined):
             always.add(index)
+        if related and any(elsewhere(n) for n in summary.stored_attributes):
+            always.add(index)  # a base's or subclass's method may read it: every assignment must be seen
     users: dict[str, list[int]] = {}  # attribute → the units handing it on (calling, passing, returning it)
     binders: dict[str, list[int]] = {}
     for index, summary in enumerate(summaries):

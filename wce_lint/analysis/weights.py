@@ -120,7 +120,9 @@ def _bound_value(module: ModuleContext, node: cst.BaseExpression, at: StatementI
                  ) -> tuple[cst.BaseExpression, StatementInfo, TraceStep] | None:
     """The one value a name (or ``self.x``) holds where it is read; None when several or unknown."""
     bound = bound_value(module, node, at)
-    return (bound.value, bound.statement, bound.step) if bound is not None else None
+    if bound is None or bound.home is not module:  # these questions are asked within one module
+        return None
+    return bound.value, bound.statement, bound.step
 
 
 def _content_argument(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
