@@ -242,13 +242,34 @@ def _closure(summaries: list[_Summary], seeds: set[int], always: set[int],
             users.setdefault(name, []).append(index)
         for name in summary.binds:
             binders.setdefault(name, []).append(index)
+    initial_sinks = list(seeds)
+    for name in project_aliases:
+        initial_sinks.extend(users.get(name, ()))
+
+    def reads(index: int) -> Iterable[str]:
+        return (summaries[index].mentions | summaries[index].header) & bound
+
+    def also_kept(name: str) -> Iterable[int]:
+        # a variable's module-level uses may change it (`model.add(…)`)
+        return (user for user in users.get(name, ()) if not summaries[user].scope) if name in variables else ()
+
+    kept, followed_back = _reach(initial_sinks, always, lambda index: summaries[index].binds, users,
+                                 reads, binders, also_kept)
+    return kept, followed_back
+
+
+def _reach(seeds: Iterable[int], always: Iterable[int], sink_binds: Callable[[int], Iterable[str]],
+           users: dict[str, list[int]], reads: Callable[[int], Iterable[str]], binders: dict[str, list[int]],
+           also_kept: Callable[[str], Iterable[int]] = lambda name: ()) -> tuple[set[int], set[str]]:
+    """The work list both levels share (top-level statements, a class's methods): *sinks* are followed back
+    — every unit using (``users``) a name a sink binds is a sink — and every kept unit is followed forward —
+    the units binding (``binders``) a name it reads are kept, with ``also_kept(name)``. Sinks are kept.
+    Returns the kept units and the names followed back."""
     kept: set[int] = set()
     sinks: set[int] = set()
     read: set[str] = set()
     followed_back: set[str] = set()
     pending_sinks = list(seeds)
-    for name in project_aliases:
-        pending_sinks.extend(users.get(name, ()))
     pending = list(always)
     while pending or pending_sinks:
         while pending_sinks:
@@ -257,7 +278,7 @@ def _closure(summaries: list[_Summary], seeds: set[int], always: set[int],
                 continue
             sinks.add(index)
             pending.append(index)
-            for name in summaries[index].binds:
+            for name in sink_binds(index):
                 if name not in followed_back:
                     followed_back.add(name)
                     pending_sinks.extend(users.get(name, ()))
@@ -266,14 +287,11 @@ def _closure(summaries: list[_Summary], seeds: set[int], always: set[int],
             if index in kept:
                 continue
             kept.add(index)
-            summary = summaries[index]
-            for name in (summary.mentions | summary.header) & bound:
-                if name in read:
-                    continue
-                read.add(name)
-                pending.extend(binders.get(name, ()))
-                if name in variables:
-                    pending.extend(user for user in users.get(name, ()) if not summaries[user].scope)
+            for name in reads(index):
+                if name not in read:
+                    read.add(name)
+                    pending.extend(binders.get(name, ()))
+                    pending.extend(also_kept(name))
     return kept, followed_back
 
 
@@ -322,32 +340,9 @@ def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: se
             users.setdefault(name, []).append(index)
         for name in names[index]:
             binders.setdefault(name, []).append(index)
-    kept: set[int] = set()
-    sinks: set[int] = set()
-    read: set[str] = set()
-    followed_back: set[str] = set()
-    pending_sinks = list(seeds)
-    pending = list(always)
-    while pending or pending_sinks:
-        while pending_sinks:
-            index = pending_sinks.pop()
-            if index in sinks:
-                continue
-            sinks.add(index)
-            pending.append(index)
-            for name in _sink_bound(units[index], summaries[index], trigger_lines, sink_names, source):
-                if name not in followed_back:
-                    followed_back.add(name)
-                    pending_sinks.extend(users.get(name, ()))
-        while pending:
-            index = pending.pop()
-            if index in kept:
-                continue
-            kept.add(index)
-            for name in summaries[index].attributes:
-                if name not in read:
-                    read.add(name)
-                    pending.extend(binders.get(name, ()))
+    kept, _ = _reach(seeds, always,
+                     lambda index: _sink_bound(units[index], summaries[index], trigger_lines, sink_names, source),
+                     users, lambda index: summaries[index].attributes, binders)
     if not kept:
         kept.add(0)  # a class body cannot be empty
     return [unit for index, unit in enumerate(units) if index not in kept]
