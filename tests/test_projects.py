@@ -148,3 +148,11 @@ def test_imports_in_parentheses_over_several_lines_are_seen_by_the_pre_check(tmp
     assert index is not None and index.may_matter(files[0], frozenset({"WCE502"}))
     found = _lint(tmp_path, [train])
     assert [(d.code, d.start.line) for d in found] == [("WCE502", 8)]
+
+
+def test_a_parameter_checked_at_a_call_in_another_module_names_where_it_is_used() -> None:
+    root = PROJECTS / "detector"
+    train = root / "detector" / "train.py"
+    found = {d.start.line: d.message for d in _lint(root, [train])}
+    assert "(detector/losses.py:20)" in found[_line_of(train, "gamma=-2.0")]  # the focal factor, in losses.py
+    assert "(detector/losses.py:32)" in found[_line_of(train, "beta=1.2")]  # the weighting, in losses.py

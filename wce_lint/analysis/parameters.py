@@ -10,6 +10,7 @@ import libcst as cst
 
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import bind
+from wce_lint.analysis.classes import enclosing_class
 from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
@@ -74,16 +75,6 @@ def parameter_of(module: ModuleContext, node: cst.BaseExpression, at: StatementI
             return None
         return ParameterRef(ref.function, ref.param, owner)
     return None
-
-
-def enclosing_class(module: ModuleContext, at: StatementInfo) -> ClassInfo | None:
-    scope = at.scope
-    while scope is not None and not isinstance(scope, (cst.Module, cst.ClassDef)):
-        scope = module.enclosing_scope(scope)
-    if not isinstance(scope, cst.ClassDef):
-        return None
-    owner = module.classes.get(scope.name.value)
-    return owner if owner is not None and owner.node is scope else None
 
 
 def argument_values(module: ModuleContext, ref: ParameterRef) -> list[ArgumentValue]:

@@ -183,7 +183,7 @@ def _focal_arguments(module: "ModuleContext", home: "ModuleContext", focal, argu
             node=argument.node,
             message=f"`{focal.gamma.name}` {_how_passed(focal.gamma.callable_name, argument.call)} is "
                     f"negative ({_shown(argument.value)}): it is the exponent of the focal factor "
-                    f"`{_factor(home, focal.factor)}` ({_where(module, home, focal.factor)}), which {_GROWS}",
+                    f"`{_factor(home, focal.factor)}` ({module.where(focal.factor)}), which {_GROWS}",
             help=_GAMMA_HELP,
             trace=(*_defined_at(argument.value, argument.node), where),
         )
@@ -203,11 +203,6 @@ def _focal_arguments(module: "ModuleContext", home: "ModuleContext", focal, argu
             help=_ALPHA_HELP,
             trace=(*_defined_at(argument.value, argument.node), where),
         )
-
-
-def _where(module: "ModuleContext", home: "ModuleContext", node: "cst.CSTNode") -> str:
-    """``line 12`` in the same file, ``losses.py:12`` in another module of the project."""
-    return f"line {home.line(node)}" if home is module else f"{home.short_path()}:{home.line(node)}"
 
 
 def _how_passed(callable_name: str, call: "cst.Call | None") -> str:

@@ -129,7 +129,6 @@ def _passed(module: "ModuleContext", home: "ModuleContext", weighting, parameter
             reported: set[int]) -> Iterator[Finding]:
     formula = short_code(home, weighting.node, 50)
     where = TraceStep("the effective-number weighting is computed here", weighting.node)
-    line = f"line {home.line(weighting.node)}" if home is module else f"{home.short_path()}:{home.line(weighting.node)}"
     for argument in arguments:
         problem = _problem(argument.value)
         if problem is None or id(argument.node) in reported:
@@ -140,7 +139,7 @@ def _passed(module: "ModuleContext", home: "ModuleContext", weighting, parameter
         yield Finding(
             node=argument.node,
             message=f"`{parameter.name}` {how} is {_shown(argument.value)}, the beta of the effective-number "
-                    f"weighting `{formula}` ({line}): {problem}",
+                    f"weighting `{formula}` ({module.where(weighting.node)}): {problem}",
             help=_HELP,
             trace=(where,),
         )
