@@ -3,9 +3,10 @@
 Each analysis asks its own question of a value (what produced it, what number it is, is it a per-class
 vector, is it a power), but the steps *between* a read and the expression that made the value are the same
 for all of them, and are taken here only: a name's reaching bindings (``provenance.bindings``, the only
-caller of ``dataflow.reaching_definitions``), a literal tuple's element, ``self.x`` assigned anywhere in
-the class or its project bases, a module-level value of another module of the project, and a parameter of a function whose call
-is being evaluated (``CallFrame``: the argument that call passes, read in the caller).
+caller of ``dataflow.reaching_definitions``), a literal tuple's element (also of what a project function
+returns), ``self.x`` assigned anywhere in the class or its project bases, and a parameter of a function
+whose call is being evaluated (``CallFrame``: the argument that call passes, read in the caller). Names
+imported from another module of the project are ``project.resolve_value``'s.
 
 ``possible_values`` gives every expression that may reach a read (or None when the set is open); callers
 decide how they agree. ``bound_value`` is the common special case: the one expression a read holds.
@@ -77,12 +78,12 @@ def self_attribute_values(module: ModuleContext, at: StatementInfo, attribute: s
 
 
 def possible_values(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
-                    frame: CallFrame | None = None, *, imports: bool = False) -> list[Bound] | None:
+                    frame: CallFrame | None = None) -> list[Bound] | None:
     """Every expression that may reach the read ``node`` (a name or ``self.x``) at ``at``; None when unknown
-    (a binding without a value we can follow, a parameter outside a call being followed, anything else).
-    With ``imports``, a name imported from a module of the project is its module-level value there."""
+    (a binding without a value we can follow, a parameter outside a call being followed, an import —
+    ``project.resolve_value`` answers those — anything else)."""
     if isinstance(node, cst.Name):
-        return _name_values(module, node.value, at, frame, imports)
+        return _name_values(module, node.value, at, frame)
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
         assigned = self_attribute_values(module, at, node.attr.value)
         if assigned is None:
@@ -92,8 +93,8 @@ def possible_values(module: ModuleContext, node: cst.BaseExpression, at: Stateme
     return None
 
 
-def _name_values(module: ModuleContext, name: str, at: StatementInfo, frame: CallFrame | None,
-                 imports: bool) -> list[Bound] | None:
+def _name_values(module: ModuleContext, name: str, at: StatementInfo,
+                 frame: CallFrame | None) -> list[Bound] | None:
     from wce_lint.analysis.provenance import bindings
 
     definitions = bindings(module, name, at)
@@ -116,15 +117,6 @@ def _name_values(module: ModuleContext, name: str, at: StatementInfo, frame: Cal
             if elements is None:
                 return None
             found.extend(elements)
-        elif isinstance(target, cst.ImportFrom) and imports:
-            from wce_lint.analysis.project import resolve_value
-
-            resolved = resolve_value(module, module.imports.resolve_dotted(name), constants=True)
-            if resolved is None:
-                return None
-            home, bound = resolved
-            found.append(Bound(bound.value, bound.statement,  # type: ignore[arg-type]
-                               TraceStep(f"`{bound.name}` is assigned here", bound.target), home))
         else:
             return None
     return found
