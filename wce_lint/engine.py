@@ -350,7 +350,7 @@ def _lint_text(
         # what an imported module of the project holds may trigger the others
         through = _rules_through_imports(data, path, codes)
         if through:
-            rules = through  # every rule the file's imports allow (a superset of those triggered)
+            rules = through  # every rule: what the file passes to that module decides
     if not rules:
         return result
     from wce_lint.timelimit import size_refusal

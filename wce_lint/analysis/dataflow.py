@@ -100,8 +100,15 @@ _RESHAPING_METHODS = frozenset({"resize", "resize_", "resize_as_", "set_", "unsq
 ELEMENTS, SHAPE = "elements", "shape"
 
 
+def is_in_place_method(method: str) -> bool:
+    """A method that changes its receiver in place (``fill_``, ``assign``, ``resize_`` …)."""
+    return method in _RESHAPING_METHODS or method in _IN_PLACE_METHODS or (
+        method.endswith("_") and not method.startswith("_"))
+
+
 def mutated_in_place(module: ModuleContext, name: str, scopes: "set[int]") -> str | None:
-    """How ``name`` may be changed in place where one of its bindings (scopes given by ``id``) is visible:
+    """How ``name`` (or ``self.w``: that attribute of ``self`` only) may be changed in place where one of its
+    bindings (scopes given by ``id``) is visible:
     ``SHAPE`` (reshaped in place), ``ELEMENTS`` (``name[i] = …``, ``name.fill_(…)``…) or None.
 
     Flow-insensitive on purpose: a bound value is folded as if it never changed, so any in-place change in
@@ -126,6 +133,15 @@ def _base_name(node: cst.BaseExpression) -> str | None:
     return node.value if isinstance(node, cst.Name) else None
 
 
+def _self_attribute(node: cst.BaseExpression) -> str | None:
+    """``self.w`` for ``self.w``, ``self.w[0]``, ``self.w.data``; None for anything else."""
+    while isinstance(node, (cst.Subscript, cst.Attribute)):
+        if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+            return f"self.{node.attr.value}"
+        node = node.value
+    return None
+
+
 def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[Scope, str]]]:
     table: dict[str, list[tuple[Scope, str]]] = {}
 
@@ -133,6 +149,9 @@ def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[S
         name = _base_name(target)
         if name is not None and statement is not None:
             table.setdefault(name, []).append((statement.scope, kind))
+            attribute = _self_attribute(target)
+            if attribute is not None:  # also under `self.w`, for a question about that attribute only
+                table.setdefault(attribute, []).append((statement.scope, kind))
 
     for site in module.calls:
         func = site.node.func
@@ -140,7 +159,7 @@ def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[S
             method = func.attr.value
             if method in _RESHAPING_METHODS:
                 record(func.value, site.statement, SHAPE)
-            elif method in _IN_PLACE_METHODS or (method.endswith("_") and not method.startswith("_")):
+            elif is_in_place_method(method):
                 record(func.value, site.statement, ELEMENTS)
         # `torch.nn.init.constant_(w, 0.5)`, `np.copyto(w, src)`, `np.add(a, b, out=w)`
         names = module.qualified_names(func)

@@ -15,6 +15,7 @@ decide how they agree. ``bound_value`` is the common special case: the one expre
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import libcst as cst
 
@@ -34,7 +35,7 @@ class CallFrame:
     method: bool  # ``self`` is bound (not passed by the call)
     parent: "CallFrame | None" = None
 
-    @property
+    @cached_property
     def key(self) -> tuple[int, ...]:
         """Identifies the chain of calls (for memoising per calling context)."""
         frame: CallFrame | None = self
@@ -44,7 +45,7 @@ class CallFrame:
             frame = frame.parent
         return tuple(ids)
 
-    @property
+    @cached_property
     def depth(self) -> int:
         return len(self.key)
 

@@ -29,6 +29,8 @@ from bisect import bisect_right
 from dataclasses import dataclass
 from typing import Callable, Iterable
 
+from wce_lint.analysis.dataflow import is_in_place_method
+
 _LINE_BREAK = re.compile(r"\r\n|\r|\n")
 # LibCST's parser recurses once per literal of an implicit string concatenation and gives up past a few
 # thousand (CPython accepts them): a statement that might hold such a run is always kept, so that the file
@@ -421,6 +423,25 @@ def _stored_attributes(node: ast.AST, into: list[str]) -> None:
     for inner in ast.walk(node):
         if type(inner) is ast.Attribute and not isinstance(inner.ctx, ast.Load):  # type: ignore[attr-defined]
             into.append(inner.attr)  # type: ignore[attr-defined]
+        elif type(inner) is ast.Subscript and type(inner.value) is ast.Attribute \
+                and not isinstance(inner.ctx, ast.Load):  # type: ignore[attr-defined]
+            into.append(inner.value.attr)  # type: ignore[attr-defined]  # `self.w[0] = …` changes `self.w`
+
+
+def _changed_in_place(node: ast.AST) -> str | None:
+    """The attribute a call changes in place — ``self.w.fill_(…)``, ``self.w.assign(…)`` — as
+    ``dataflow.mutated_in_place`` reads such calls; None otherwise."""
+    if type(node) is not ast.Call:
+        return None
+    func = node.func  # type: ignore[attr-defined]
+    if type(func) is ast.Attribute and type(func.value) is ast.Attribute and is_in_place_method(func.attr):
+        return func.value.attr
+    # `nn.init.constant_(self.w, 0.5)`, `np.copyto(self.w, src)`
+    arguments = node.args  # type: ignore[attr-defined]
+    name = func.attr if type(func) is ast.Attribute else getattr(func, "id", "")
+    if arguments and type(arguments[0]) is ast.Attribute and (name.endswith("_") or name == "copyto"):
+        return arguments[0].attr
+    return None
 
 
 def _summary(group: Group, source: _Source) -> _Summary:
@@ -485,6 +506,11 @@ def _summary(group: Group, source: _Source) -> _Summary:
                 for attribute in found:
                     stored.add(attribute)
                     stores.append((attribute, node.lineno, end))
+            continue
+        elif kind is ast.Expr:
+            changed = _changed_in_place(node.value)  # type: ignore[attr-defined]
+            if changed is not None:
+                stored.add(changed)  # `self.w.fill_(…)`: every change of `self.w` must be seen, as an assignment
             continue
         elif kind is ast.For or kind is ast.AsyncFor:
             if module_level:

@@ -179,15 +179,23 @@ class _Evaluator:
 
     def self_attribute(self, node: cst.Attribute) -> Value | None:
         """``self.w`` assigned anywhere in the class: every assignment must fold to the same value; an in-place
-        change of any ``self.…`` in the class makes the elements unknown (which attribute is not tracked)."""
+        change of it (``self.w.fill_(…)``, ``self.w[0] = …``) in the class or its bases makes the elements
+        unknown."""
         first = self.agreed(possible_values(self.module, node, self.at))
         if first is None:
             return None
+        from wce_lint.analysis.classes import linearization
+        from wce_lint.analysis.module import ClassInfo
+
         owner = enclosing_class(self.module, self.at)
-        scopes = {id(method.node) for method in owner.methods.values()} if owner is not None else set()
-        changed = mutated_in_place(self.module, "self", scopes)
-        if changed == SHAPE:
-            return None
+        changed = None
+        for home, entry in linearization(self.module, owner) if owner is not None else ():
+            if home is not None and isinstance(entry, ClassInfo):  # the class and its bases, each in its module
+                kind = mutated_in_place(home, f"self.{node.attr.value}",
+                                        {id(method.node) for method in entry.methods.values()})
+                if kind == SHAPE:
+                    return None
+                changed = changed or kind
         return replace(first, elements=None, node=node) if changed else replace(first, node=node)
 
     def attribute(self, node: cst.Attribute) -> Value | None:
