@@ -10,7 +10,8 @@ its parameters — `(1 - p_t) ** gamma`, `pow`/`np.power`/`torch.pow`/`tf.pow`/`
 schedule). Its alpha is the parameter that appears both as `1 - alpha` and as a weight (`alpha * y`,
 `where(y == 1, alpha, 1 - alpha)`) and receives numbers (the labels often appear the same way). For such a
 function the defaults are checked where they are declared, and every call (or construction of the class) in
-the module is checked with the arguments it passes.
+the module — or in another module of the project that imports it — is checked with the arguments it passes,
+the finding at the argument, in the calling file.
 
 Known limitation: the byte pre-check only lets through files that contain `focal` or `gamma` (spelled
 `focal`, `Focal`, `FOCAL`, `gamma`, `Gamma` or `GAMMA`) — in code, a docstring or a comment. A focal loss

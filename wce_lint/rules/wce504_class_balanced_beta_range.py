@@ -7,7 +7,10 @@ names: a division `(1 - beta) / (1 - beta ** n)` — or the effective number its
 same function (`effective_num = 1.0 - np.power(beta, counts)`, then
 `(1.0 - beta) / np.array(effective_num)`). `beta` is checked when it folds to a constant where it is used,
 and when it is a parameter of a module-level function (or of a class's `__init__`, read as `self.beta`):
-then its default is checked where it is declared and every call in the module with the argument it passes.
+then its default is checked where it is declared and every call in the module with the argument it passes,
+and so is every call from another module of the project that imports it (`class_balanced_weights(counts,
+1.2)` in `train.py`, the weighting in `losses.py`: reported in `train.py`, whose pre-check lets it through
+because of that import, `beta` written there or not).
 
 Known limitation: the rule itself never relies on names, but the byte pre-check only lets through files that
 contain `beta`, `Beta` or `BETA` (in code, a docstring or a comment). A weighting written with none of
