@@ -9,6 +9,8 @@ sigmoid?" — is the same.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import libcst as cst
 
 from wce_lint.analysis.calls import bind
@@ -35,6 +37,18 @@ NON_PROBABILITY_LAYERS = {"torch.nn.ReLU": "relu", "torch.nn.ReLU6": "relu6", "t
                           "torch.nn.Tanh": "tanh", "torch.nn.SiLU": "silu", "torch.nn.GELU": "gelu",
                           "keras.layers.ReLU": "relu", "keras.layers.LeakyReLU": "leaky_relu", "keras.layers.ELU": "elu"}
 LINEAR_LAYERS = frozenset({"torch.nn.Linear", "torch.nn.LazyLinear", "torch.nn.Bilinear"})
+# Layers that keep the width of what they receive (activations, dropout, normalisation), by short name.
+WIDTH_KEEPING_LAYERS = frozenset({
+    "Activation", "Softmax", "Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout", "Identity",
+    "ActivityRegularization", "BatchNormalization", "LayerNormalization", "Sigmoid", "LogSoftmax", "ReLU",
+    "LeakyReLU", "Tanh", "Softmax2d", "LogSigmoid", "Dropout1d", "ReLU6", "ELU", "SELU", "GELU", "SiLU",
+    "Softplus", "BatchNorm1d", "LayerNorm",
+})
+# Where a layer's output width is written: (parameters by position, the width's parameter).
+_WIDTH_PARAMETERS = {"keras.layers.Dense": (("units",), "units"),
+                     "torch.nn.Linear": (("in_features", "out_features"), "out_features"),
+                     "torch.nn.LazyLinear": (("out_features",), "out_features"),
+                     "torch.nn.Bilinear": (("in1_features", "in2_features", "out_features"), "out_features")}
 
 
 def activation_named(module: ModuleContext, value: cst.BaseExpression | None) -> str | None:
@@ -56,6 +70,46 @@ def activation_named(module: ModuleContext, value: cst.BaseExpression | None) ->
     return None
 
 
+def static_units(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo) -> int | None:
+    """A layer width written as a number the code fixes (``3``, ``NUM_CLASSES``, ``cfg.n`` folded)."""
+    from wce_lint.analysis.values import static_value
+
+    value = static_value(module, node, at) if node is not None else None
+    if value is None or value.scalar is None or not float(value.scalar).is_integer() or value.scalar < 0:
+        return None
+    return int(value.scalar)
+
+
+def _layer_units(module: ModuleContext, call: cst.Call, name: str, at: StatementInfo
+                 ) -> tuple[int | None, cst.CSTNode | None]:
+    if name not in _WIDTH_PARAMETERS:
+        return None, None
+    parameters, width = _WIDTH_PARAMETERS[name]
+    node = bind(Signature(parameters), call).value(width)
+    units = static_units(module, node, at)
+    return (units, call) if units is not None else (None, None)  # the layer, for traces
+
+
+def keeps_width(module: ModuleContext, layer: cst.BaseExpression) -> bool:
+    """``Dropout(0.2)``, ``nn.Sigmoid()``, ``layers.Activation("softmax")``: the output is as wide as the input."""
+    return isinstance(layer, cst.Call) and any(
+        n.rpartition(".")[2] in WIDTH_KEEPING_LAYERS and n.startswith(("keras.layers.", "torch.nn."))
+        for n in module.qualified_names(layer.func))
+
+
+def last_width(module: ModuleContext, layers: list[cst.BaseExpression], at: StatementInfo,
+               depth: int) -> tuple[int | None, cst.CSTNode | None]:
+    """The output width of a stack of layers: the last one that sets a width (activations and dropout keep it)."""
+    for layer in reversed(layers):
+        if keeps_width(module, layer):
+            continue
+        origin = origin_of(module, layer, at, depth + 1)
+        if origin is None or origin.kind != MODEL:
+            return None, None
+        return origin.units, origin.units_node
+    return None, None
+
+
 def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int) -> Origin | None:
     """A MODEL origin for a call that builds a model or layer, else None."""
     names = module.qualified_names(call.func)
@@ -68,11 +122,16 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
         if name in ACTIVATION_LAYERS:
             return Origin(MODEL, call, ACTIVATION_LAYERS[name], api_text)
         if name in LINEAR_LAYERS:
-            return Origin(MODEL, call, LINEAR, api_text)
+            units, units_node = _layer_units(module, call, name, at)
+            return Origin(MODEL, call, LINEAR, api_text, units=units, units_node=units_node)
         if name in NON_PROBABILITY_LAYERS:
             return Origin(MODEL, call, NON_PROBABILITY_LAYERS[name], api_text)
         if name.startswith("keras.layers."):
-            return _keras_layer(module, call, name.rpartition(".")[2], api_text)
+            layer = _keras_layer(module, call, name.rpartition(".")[2], api_text)
+            if layer is not None and name in _WIDTH_PARAMETERS:
+                units, units_node = _layer_units(module, call, name, at)
+                layer = replace(layer, units=units, units_node=units_node)
+            return layer
     if not names and isinstance(call.func, cst.Name):
         owner = module.classes.get(call.func.value)
         if owner is not None and _is_this_class(module, call, owner, at):
@@ -131,7 +190,9 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
     last = last_layer(module, layers, at, depth)
     if last is None or last.kind != MODEL:
         return None
-    return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)))
+    units, units_node = last_width(module, layers, at, depth)
+    return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)),
+                  units=units, units_node=units_node)
 
 
 def _last_layer_step(module: ModuleContext, layer: Origin) -> TraceStep:
@@ -147,7 +208,8 @@ def _functional(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
     if produced is None:
         return None
     if produced.kind in (MODEL_OUTPUT, ACTIVATION):
-        return Origin(MODEL, call, produced.activation, api_text, trace=produced.trace)
+        return Origin(MODEL, call, produced.activation, api_text, trace=produced.trace, units=produced.units,
+                      units_node=produced.units_node)
     return None
 
 
@@ -173,7 +235,9 @@ def subclassed(module: ModuleContext, owner: ClassInfo, call: cst.Call, depth: i
     first = kinds[0]
     if any(k.activation != first.activation for k in kinds[1:]):
         return instance
-    return Origin(MODEL, call, first.activation, name, trace=first.trace, cls=owner, home=module)
+    same_width = all(k.units == first.units for k in kinds[1:])
+    return Origin(MODEL, call, first.activation, name, trace=first.trace, cls=owner, home=module,
+                  units=first.units if same_width else None, units_node=first.units_node if same_width else None)
 
 
 def added_layers(module: ModuleContext, name: str, scope: object, after: int, before: int) -> list[cst.BaseExpression]:

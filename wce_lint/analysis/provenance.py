@@ -129,10 +129,15 @@ DENSE_FUNCTIONS: dict[str, tuple[str, str | None]] = {
     "tf_slim.fully_connected": ("activation_fn", "other"),
     "tf_slim.layers.fully_connected": ("activation_fn", "other"),
 }
+# Of those, the ones that keep the shape (the width of the last axis) too.
+WIDTH_KEEPING_FUNCTIONS = frozenset({"tensorflow.cast", "tensorflow.identity", "tensorflow.convert_to_tensor",
+                                     "tensorflow.stop_gradient"})
 FUNCTION = "function"  # a lambda (calling it gives what its body produces)
 TRANSPARENT_METHODS = frozenset({"reshape", "view", "squeeze", "unsqueeze", "flatten", "float", "double",
                                  "half", "to", "type", "contiguous", "view_as", "reshape_as", "detach", "cpu",
                                  "cuda", "astype"})
+WIDTH_KEEPING_METHODS = frozenset({"float", "double", "half", "to", "type", "contiguous", "detach", "cpu", "cuda",
+                                   "astype"})
 
 
 @dataclass(frozen=True)
@@ -149,6 +154,10 @@ class Origin:
     keys: tuple[str, ...] = ()  # for MAPPING: the key of each element
     path: tuple[int | str, ...] = ()  # for PARAMETER: `p[0]` is element 0 of what the caller passes
     called: bool = False  # for PARAMETER: the result of calling what the caller passes (`model(x)`)
+    # For MODEL, MODEL_OUTPUT and ACTIVATION: the width of the last axis of the output (`Dense(3)`,
+    # `nn.Linear(64, 1)`), where it is written; None when not known.
+    units: int | None = None
+    units_node: cst.CSTNode | None = field(default=None, compare=False)
     # For PARAMETER, the function declaring it; for INSTANCE (and subclassed MODELs) the class and its module.
     function: cst.FunctionDef | None = field(default=None, compare=False)
     cls: ClassInfo | None = field(default=None, compare=False)
@@ -312,7 +321,7 @@ class _Tracer:
 
     def _with_added_layers(self, model: Origin, name: str, definition) -> Origin | None:  # type: ignore[no-untyped-def]
         """``model = Sequential(); model.add(Dense(1, activation="sigmoid"))``: the last added layer wins."""
-        from wce_lint.analysis.keras_models import last_layer, added_layers
+        from wce_lint.analysis.keras_models import added_layers, last_layer, last_width
 
         layers = added_layers(self.module, name, self.at.scope, definition.statement.order, self.at.order)
         if not layers:
@@ -320,7 +329,8 @@ class _Tracer:
         last = last_layer(self.module, layers, self.at, self.depth)
         if last is None or last.kind != MODEL:
             return None
-        return replace(model, activation=last.activation, trace=last.trace)
+        units, units_node = last_width(self.module, layers, self.at, self.depth)
+        return replace(model, activation=last.activation, trace=last.trace, units=units, units_node=units_node)
 
     def attribute(self, node: cst.Attribute) -> Origin | None:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
@@ -347,7 +357,7 @@ class _Tracer:
             return replace(inner, path=(*inner.path, index)) if index is not None and not inner.called else None
         if isinstance(index, str):
             return None  # a key of something that is not a dict we know
-        return inner  # indexing a tensor keeps what its values are
+        return without_units(inner)  # indexing a tensor keeps what its values are (not its shape)
 
     def binary(self, node: cst.BinaryOperation) -> Origin | None:
         # `1 - sigmoid(x)` is still a probability (of the other class).
@@ -365,9 +375,10 @@ class _Tracer:
         api_text = module.code(func)
         for name in names:
             if name in ACTIVATION_FUNCTIONS:
-                return Origin(ACTIVATION, node, ACTIVATION_FUNCTIONS[name], api_text)
-            if name in INVERSE_ACTIVATIONS:
-                return Origin(ACTIVATION, node, LINEAR, api_text)  # logits back from probabilities
+                return with_units_of(Origin(ACTIVATION, node, ACTIVATION_FUNCTIONS[name], api_text),
+                                     self.first_argument(node))
+            if name in INVERSE_ACTIVATIONS:  # logits back from probabilities
+                return with_units_of(Origin(ACTIVATION, node, LINEAR, api_text), self.first_argument(node))
             if name in DENSE_FUNCTIONS:
                 return self.dense_function(node, name, api_text)
             if name in CLIP_FUNCTIONS:
@@ -376,7 +387,8 @@ class _Tracer:
             if name in ONE_HOT_FUNCTIONS:
                 return Origin(ONE_HOT, node, None, api_text)
             if name in TRANSPARENT_FUNCTIONS:
-                return self.sub(node.args[0].value) if node.args and not node.args[0].star else None
+                inner = self.first_argument(node)
+                return inner if name in WIDTH_KEEPING_FUNCTIONS else without_units(inner)
         if names:
             api = loss_api(names)
             if api is not None and api.is_class:
@@ -407,6 +419,10 @@ class _Tracer:
             return self.called(self.sub(func), node, api_text)
         return None
 
+    def first_argument(self, node: cst.Call) -> Origin | None:
+        first = node.args[0] if node.args else None
+        return self.sub(first.value) if first is not None and first.keyword is None and not first.star else None
+
     def dense_function(self, node: cst.Call, name: str, api_text: str) -> Origin | None:
         """``tf.layers.dense(x, units, activation)``, ``slim.fully_connected(x, n, activation_fn)``: a tensor
         whose values are what the activation makes them (the TF1 layer functions return outputs, not layers)."""
@@ -423,7 +439,12 @@ class _Tracer:
             kind: str | None = default
         else:
             kind = activation_named(self.module, argument)
-        return Origin(MODEL_OUTPUT, node, kind, api_text) if kind else None
+        if not kind:
+            return None
+        from wce_lint.analysis.keras_models import static_units
+
+        units = static_units(self.module, binding.value("units"), self.at)
+        return Origin(MODEL_OUTPUT, node, kind, api_text, units=units, units_node=node if units is not None else None)
 
     def _local_function(self, name: str) -> FunctionInfo | None:
         """The function a plain name calls, when every binding reaching the call is that one ``def``."""
@@ -450,11 +471,13 @@ class _Tracer:
         method = func.attr.value
         api_text = self.module.code(func)
         if method in ACTIVATION_METHODS and len(node.args) <= 1:
-            return Origin(ACTIVATION, node, ACTIVATION_METHODS[method], f".{method}()")
+            return with_units_of(Origin(ACTIVATION, node, ACTIVATION_METHODS[method], f".{method}()"),
+                                 self.sub(func.value))
         if method in CLIP_METHODS:
             return Origin(CLIP, node, None, f".{method}()", inner=self.sub(func.value))
         if method in TRANSPARENT_METHODS:
-            return self.sub(func.value)
+            inner = self.sub(func.value)
+            return inner if method in WIDTH_KEEPING_METHODS else without_units(inner)
         is_self = isinstance(func.value, cst.Name) and func.value.value == "self"
         if is_self:
             callee = self.self_attribute(method, func)  # self.head(x) where self.head = Dense(...)
@@ -493,7 +516,8 @@ class _Tracer:
                 if result is not None:
                     return result
         if callee.kind == MODEL:
-            return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace)
+            return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace, units=callee.units,
+                          units_node=callee.units_node)
         if callee.kind == PARAMETER and not callee.called and not callee.path:
             return replace(callee, called=True)
         if callee.kind == FUNCTION and isinstance(callee.node, cst.Lambda):
@@ -687,7 +711,24 @@ def agree(origins: "list[Origin | None]") -> Origin | None:
         return None
     first = origins[0]
     key = _key(first)
-    return first if all(_key(o) == key for o in origins[1:]) else None
+    if not all(_key(o) == key for o in origins[1:]):
+        return None
+    # Paths agreeing on what the values are but not on their width: the width is unknown.
+    return first if all(o.units == first.units for o in origins[1:]) else without_units(first)  # type: ignore[union-attr]
+
+
+def without_units(origin: Origin | None) -> Origin | None:
+    """``origin`` once the shape may have changed (``x.view(-1)``, ``out[:, 0]``): the width is unknown."""
+    if origin is None or origin.units is None:
+        return origin
+    return replace(origin, units=None, units_node=None)
+
+
+def with_units_of(origin: Origin, source: Origin | None) -> Origin:
+    """``origin`` (an activation of ``source``, or a model calling a layer) with ``source``'s width."""
+    if source is None or source.units is None or source.kind not in (MODEL, MODEL_OUTPUT, ACTIVATION):
+        return origin
+    return replace(origin, units=source.units, units_node=source.units_node)
 
 
 def _key(origin: Origin | None) -> object:

@@ -166,7 +166,7 @@ def _losses(module: ModuleContext):  # type: ignore[no-untyped-def]
     """Softmax cross-entropy over one output: a compiled model of width 1, or logits of static width 1."""
     from wce_lint.analysis.calls import loss_calls
     from wce_lint.analysis.losses import compiled_losses
-    from wce_lint.analysis.provenance import LINEAR
+    from wce_lint.analysis.provenance import LINEAR, MODEL_OUTPUT, origin_of
     from wce_lint.analysis.weights import model_info
 
     for compiled in compiled_losses(module):
@@ -189,11 +189,18 @@ def _losses(module: ModuleContext):  # type: ignore[no-untyped-def]
         argument = loss.arguments.get(loss.api.logits)
         if argument is None:
             continue
-        value = static_value(module, argument.value, loss.statement)
-        if value is None or value.shape is None or len(value.shape) < 2:
-            continue
-        axis = 1 if loss.api.framework == "torch" else -1  # the class axis (defaults)
         if loss.option("axis") is not None or loss.option("dim") is not None:
             continue
-        if value.shape[axis] == 1:
-            yield SingleClass(argument.value, "loss", module.code(argument.value), covers=argument.value)
+        value = static_value(module, argument.value, loss.statement)
+        if value is not None and value.shape is not None and len(value.shape) >= 2:
+            axis = 1 if loss.api.framework == "torch" else -1  # the class axis (defaults)
+            if value.shape[axis] == 1:
+                yield SingleClass(argument.value, "loss", module.code(argument.value), covers=argument.value)
+            continue
+        # The output of a model or layer one unit wide (`nn.Linear(64, 1)` as the last layer), wherever the
+        # model is defined; its raw scores (a model ending in an activation is another rule's business).
+        origin = origin_of(module, argument.value, loss.statement)
+        if origin is not None and origin.kind == MODEL_OUTPUT and origin.activation == LINEAR \
+                and origin.units == 1 and not origin.complement:
+            yield SingleClass(argument.value, "loss", module.code(argument.value), width_node=origin.units_node,
+                              covers=argument.value)

@@ -23,7 +23,7 @@ import libcst as cst
 
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import Binding, LossCall, bind
-from wce_lint.analysis.provenance import bindings
+from wce_lint.analysis.provenance import ACTIVATION, MODEL, MODEL_OUTPUT, bindings, origin_of
 from wce_lint.analysis.reach import bound_value
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
@@ -62,13 +62,6 @@ KERAS_MODEL_BASES = frozenset({"keras.Model", "keras.models.Model", "keras.Seque
 TORCH_MODEL_CALLS = frozenset({"torch.nn.Sequential", "torch.nn.Linear", "torch.nn.LazyLinear"})
 TORCH_MODEL_BASES = frozenset({"torch.nn.Module"})
 KERAS, TORCH, OTHER = "keras", "torch", "other"
-# Layers that keep the width of what they receive (activations, dropout, normalisation).
-_WIDTH_KEEPING_LAYERS = frozenset({
-    "Activation", "Softmax", "Dropout", "AlphaDropout", "GaussianNoise", "GaussianDropout", "Identity",
-    "ActivityRegularization", "BatchNormalization", "LayerNormalization", "Sigmoid", "LogSoftmax", "ReLU",
-    "LeakyReLU", "Tanh", "Softmax2d", "LogSigmoid", "Dropout1d",
-})
-_DENSE_FUNCTIONS = frozenset({"tensorflow.compat.v1.layers.dense", "tensorflow.layers.dense"})
 ONE_HOT_FUNCTIONS = frozenset({"tensorflow.one_hot", "torch.nn.functional.one_hot", "jax.nn.one_hot",
                                "keras.utils.to_categorical", "keras.ops.one_hot"})
 
@@ -239,142 +232,57 @@ class ModelInfo:
     units_node: cst.CSTNode | None = None
 
 
-def _layer_width(module: ModuleContext, layer: cst.Call, at: StatementInfo) -> tuple[int | None, bool]:
-    """(units, keeps width): ``Dense(3)`` → (3, False); ``Dropout(0.2)`` → (None, True)."""
-    for name in module.qualified_names(layer.func):
-        short = name.rpartition(".")[2]
-        if name == "keras.layers.Dense":
-            units = static_value(module, bind(Signature(("units",)), layer).value("units"), at)
-            return (int(units.scalar) if units is not None and units.scalar is not None else None), False
-        if name in ("torch.nn.Linear", "torch.nn.LazyLinear"):
-            parameters = ("in_features", "out_features") if short == "Linear" else ("out_features",)
-            units = static_value(module, bind(Signature(parameters), layer).value("out_features"), at)
-            return (int(units.scalar) if units is not None and units.scalar is not None else None), False
-        if short in _WIDTH_KEEPING_LAYERS and name.startswith(("keras.layers.", "torch.nn.")):
-            return None, True
-    return None, False
-
-
-def _output_width(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo, depth: int = 0
+def _output_width(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo
                   ) -> tuple[int | None, cst.CSTNode | None]:
-    """The last-axis width of a layer or model output (``Dense(3)(h)``, ``model(x)``, ``self.head(h)``)."""
-    if depth > 4:
+    """The last-axis width of a layer or model output (``Dense(3)(h)``, ``model(x)``, ``self.head(h)``), as the
+    value evaluator knows it — through helpers, ``self`` attributes, inheritance and the project's modules."""
+    origin = origin_of(module, node, at)
+    if origin is None or origin.kind not in (MODEL_OUTPUT, ACTIVATION) or origin.units is None:
         return None, None
-    node, at, _ = follow(module, node, at, contents=False)
-    if not isinstance(node, cst.Call):
-        return None, None
-    func = node.func
-    if isinstance(func, cst.Attribute) and func.attr.value in ("predict", "predict_on_batch", "forward", "call"):
-        callee_node = func.value
-    elif module.qualified_names(func) & _DENSE_FUNCTIONS:  # tf.compat.v1.layers.dense(inputs, units)
-        units = static_value(module, bind(Signature(("inputs", "units")), node).value("units"), at)
-        return (int(units.scalar), node) if units is not None and units.scalar is not None else (None, None)
-    elif module.qualified_names(func):
-        return None, None  # a function (activation, op …), not a layer call
-    else:
-        callee_node = func
-    callee, callee_at, _ = follow(module, callee_node, at, contents=False)
-    if not isinstance(callee, cst.Call):
-        return None, None
-    units, keeps = _layer_width(module, callee, callee_at)
-    if units is not None:
-        return units, callee
-    if keeps and node.args:
-        return _output_width(module, node.args[0].value, at, depth + 1)
-    model = model_info(module, callee_node, at, depth + 1)
-    if model is not None:
-        return model.units, model.units_node
-    return None, None
+    return origin.units, origin.units_node
 
 
-def _last_layer_width(module: ModuleContext, layers: list[cst.BaseExpression], at: StatementInfo
-                      ) -> tuple[int | None, cst.CSTNode | None]:
-    for layer in reversed(layers):
-        layer, where, _ = follow(module, layer, at, contents=False)
-        if not isinstance(layer, cst.Call):
-            return None, None
-        units, keeps = _layer_width(module, layer, where)
-        if keeps:
-            continue
-        return units, (layer if units is not None else None)
-    return None, None
-
-
-def model_info(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo, depth: int = 0
-               ) -> ModelInfo | None:
-    """What model object ``node`` holds, when it is built in this module (or loaded by Keras)."""
-    if depth > 4:
+def model_info(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo) -> ModelInfo | None:
+    """What model object ``node`` holds, when it is built in this module (or loaded by Keras): its framework
+    from how it is built, its width from the value evaluator."""
+    built, where, _ = follow(module, node, at, contents=False)
+    if not isinstance(built, cst.Call):
         return None
-    start = node
-    node, where, _ = follow(module, node, at, contents=False)
-    if not isinstance(node, cst.Call):
+    framework = _framework(module, built, where)
+    if framework is None:
         return None
-    names = module.qualified_names(node.func)
+    origin = origin_of(module, node, at)
+    if origin is None or origin.kind != MODEL or origin.units is None:
+        return ModelInfo(framework, built)
+    return ModelInfo(framework, built, origin.units, origin.units_node)
+
+
+def _framework(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int = 0) -> str | None:
+    """KERAS, TORCH or OTHER for a call building a model; None when ``call`` does not build one we know."""
+    names = module.qualified_names(call.func)
     if names:
         if names & KERAS_MODEL_CALLS or any(n.startswith("keras.applications.") for n in names):
-            units, units_node = _keras_model_width(module, node, names, where, start, at)
-            return ModelInfo(KERAS, node, units, units_node)
-        if names & TORCH_MODEL_CALLS:
-            if names & {"torch.nn.Sequential"}:
-                units, units_node = _last_layer_width(module, [a.value for a in node.args if a.keyword is None
-                                                               and not a.star], where)
-            else:
-                units, _ = _layer_width(module, node, where)
-                units_node = node if units is not None else None
-            return ModelInfo(TORCH, node, units, units_node)
-        return ModelInfo(OTHER, node)
-    if not isinstance(node.func, cst.Name):
+            return KERAS
+        return TORCH if names & TORCH_MODEL_CALLS else OTHER
+    if not isinstance(call.func, cst.Name) or depth > 4:
         return None
-    owner = module.classes.get(node.func.value)
-    if owner is not None and module.definitions(module.module, node.func.value):
-        return _subclassed_model(module, owner, node, depth)
-    function = module.module_functions.get(node.func.value)
-    if function is not None and function.returns:
-        models = [model_info(module, value, statement, depth + 1) for value, statement in function.returns]
-        first = models[0]
-        if first is None or any(m is None or (m.framework, m.units) != (first.framework, first.units)
-                                for m in models[1:]):
-            return None
-        return first
-    return None
-
-
-def _keras_model_width(module: ModuleContext, call: cst.Call, names: frozenset[str], where: StatementInfo,
-                       start: cst.BaseExpression, at: StatementInfo) -> tuple[int | None, cst.CSTNode | None]:
-    if names & {"keras.Sequential", "keras.models.Sequential"}:
-        layers_argument = bind(Signature(("layers", "name")), call).value("layers")
-        if isinstance(layers_argument, (cst.List, cst.Tuple)):
-            return _last_layer_width(module, [e.value for e in layers_argument.elements], where)
-        if layers_argument is None and isinstance(start, cst.Name):
-            from wce_lint.analysis.keras_models import added_layers
-
-            definitions = bindings(module, start.value, at)
-            if definitions and len(definitions) == 1:
-                added = added_layers(module, start.value, at.scope, definitions[0].statement.order, at.order)
-                return _last_layer_width(module, added, at)
-        return None, None
-    if names & {"keras.Model", "keras.models.Model"}:
-        outputs = bind(Signature(("inputs", "outputs", "name")), call).value("outputs")
-        if outputs is not None:
-            return _output_width(module, outputs, where)
-    return None, None
-
-
-def _subclassed_model(module: ModuleContext, owner, call: cst.Call, depth: int) -> ModelInfo | None:  # type: ignore[no-untyped-def]
-    framework = OTHER
-    for base in owner.node.bases:
-        names = module.qualified_names(base.value)
-        if names & KERAS_MODEL_BASES:
-            framework = KERAS
-        elif names & TORCH_MODEL_BASES:
-            framework = TORCH
-    method = owner.methods.get("call") or owner.methods.get("forward")
-    units, units_node = None, None
-    if framework != OTHER and method is not None and method.returns:
-        widths = [_output_width(module, value, statement, depth + 1) for value, statement in method.returns]
-        if all(w[0] is not None and w[0] == widths[0][0] for w in widths):
-            units, units_node = widths[0]
-    return ModelInfo(framework, call, units, units_node)
+    owner = module.classes.get(call.func.value)
+    if owner is not None and module.definitions(module.module, call.func.value):
+        for base in owner.node.bases:
+            base_names = module.qualified_names(base.value)
+            if base_names & KERAS_MODEL_BASES:
+                return KERAS
+            if base_names & TORCH_MODEL_BASES:
+                return TORCH
+        return OTHER
+    function = module.module_functions.get(call.func.value)
+    if function is None or not function.returns:
+        return None
+    found = set()
+    for value, statement in function.returns:
+        built, where, _ = follow(module, value, statement, contents=False)
+        found.add(_framework(module, built, where, depth + 1) if isinstance(built, cst.Call) else None)
+    return found.pop() if len(found) == 1 else None
 
 
 # -- the dimensions of a loss call -------------------------------------------------------------------

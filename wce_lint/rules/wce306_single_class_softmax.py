@@ -4,8 +4,12 @@ activation=tf.nn.softmax)`, a `Dense(1)` or `nn.Linear(h, 1)` followed by a soft
 `Sequential`, `F.softmax(x, dim=1)` / `tf.nn.softmax(x)` where that axis is statically 1 — and a
 categorical or softmax cross-entropy over a single output unit: a model ending in a linear `Dense(1)`
 compiled with `"categorical_crossentropy"` (or `CategoricalCrossentropy`, or a sparse one), or
-`softmax_cross_entropy_with_logits` / `CrossEntropyLoss` on logits of static shape `[N, 1]`. It is reported
-at the softmax (layer or call), or at the loss when there is none. WCE102 stays silent where this fires.
+`softmax_cross_entropy_with_logits` / `CrossEntropyLoss` on logits of static shape `[N, 1]` or on the raw
+output of a model or layer one unit wide — `criterion(model(x), y)` where the model's last layer setting a
+width is `nn.Linear(64, 1)` or `Dense(1)`, also when the model is a class, a helper's result, an element of
+what `forward` returns, or lives in another module of the project. Paths disagreeing on the width, and any
+reshape or slice of the output, make it unknown. It is reported at the softmax (layer or call), or at the
+loss argument when there is none. WCE102 stays silent where this fires.
 
 ## Why is this bad?
 A softmax normalises across its axis: over one element, `exp(x) / exp(x)` is exactly 1.0 whatever `x` is,
