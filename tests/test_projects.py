@@ -131,6 +131,30 @@ def test_recursive_helpers_give_the_same_findings_in_any_order(tmp_path: Path) -
     assert {Path(d.path).name for d in forward} == {"a.py", "b.py"}  # both calls reach the loss
 
 
+def test_mutually_recursive_returns_give_the_same_findings_in_any_order(tmp_path: Path) -> None:
+    # `even` and `odd` return each other's result; the sigmoid is on one path of `even` only. Whichever of
+    # them is asked first, both calls are known to return probabilities — and one file's answers never
+    # depend on what another file asked before (a guess made inside the cycle is not kept).
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'm'\n")
+    (tmp_path / "heads.py").write_text(
+        "import torch\n\n\n"
+        "def even(x, n):\n    if n == 0:\n        return torch.sigmoid(x)\n    return odd(x, n - 1)\n\n\n"
+        "def odd(x, n):\n    return even(x, n - 1)\n\n\n"
+        "def flip(x, n):\n    if n == 0:\n        return x\n    return flop(x, n - 1)\n\n\n"
+        "def flop(x, n):\n    return flip(torch.sigmoid(x), n - 1)\n")
+    calls = ["F.binary_cross_entropy_with_logits(odd(x, 3), y)", "F.binary_cross_entropy_with_logits(even(x, 3), y)",
+             "F.binary_cross_entropy_with_logits(flop(x, 3), y)", "F.binary_cross_entropy_with_logits(flip(x, 3), y)"]
+    header = "import torch\nimport torch.nn.functional as F\nfrom heads import even, flip, flop, odd\n\n" \
+             "x, y = torch.zeros(4, 1), torch.ones(4, 1)\n"
+    (tmp_path / "a.py").write_text(header + "\n".join(calls) + "\n")
+    (tmp_path / "b.py").write_text(header + "\n".join(reversed(calls)) + "\n")
+    forward = _lint(tmp_path, [tmp_path / "a.py", tmp_path / "b.py"])
+    backward = _lint(tmp_path, [tmp_path / "b.py", tmp_path / "a.py"])
+    assert sorted(map(_key, forward)) == sorted(map(_key, backward))
+    lines = {(Path(d.path).name, d.code, d.start.line) for d in forward}
+    assert lines == {("a.py", "WCE101", 6), ("a.py", "WCE101", 7), ("b.py", "WCE101", 8), ("b.py", "WCE101", 9)}
+
+
 def test_imports_in_parentheses_over_several_lines_are_seen_by_the_pre_check(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'p'\n")
     (tmp_path / "pkg").mkdir()

@@ -222,6 +222,8 @@ def origin_of(module: ModuleContext, node: cst.BaseExpression | None, at: Statem
     if key in module.cache:
         return module.cache[key]  # type: ignore[return-value]
     module.cache[key] = None  # guards against cycles
+    if _IN_PROGRESS:
+        _JOURNAL.append((module.cache, key))
     try:
         result = _Tracer(module, at, depth).origin(node)
     except RecursionError:
@@ -538,26 +540,55 @@ class _Tracer:
         if not function.returns or self.depth > MAX_DEPTH:
             return None
         with receiving(receiver):  # only the callee's own code: the arguments are read in the caller's
-            recursive, others = [], []
-            for value, statement in function.returns:
-                callee = callee_of(home, value, statement, self.depth + 1) if isinstance(value, cst.Call) else None
-                if callee is not None and callee[1] is function:
-                    recursive.append((value, statement, callee[2]))
-                else:
-                    others.append((value, statement))
-            first = agree([origin_of(home, value, statement, self.depth + 1) for value, statement in others])
-            # `return f(x, n - 1)`: the fixed point — what the other returns agree on must be what the recursive
-            # call gives when the function returns it (`x` passed on as `x`; a sigmoid stays a sigmoid).
-            for value, statement, bound in recursive if first is not None else ():
-                again = _Tracer(home, statement, self.depth + 1).substitute(first, function.node, value, bound)
-                if _key(again) != _key(first):
-                    first = None
-                    break
+            first = self.returned(home, function)
         if first is None:
             return None
         result = self.substitute(first, function.node, node, method)
         name = function.node.name.value
         return result.via(f"returned by `{name}`", node) if result is not None else None
+
+    def returned(self, home: ModuleContext, function: FunctionInfo) -> Origin | None:
+        """What every ``return`` of ``function`` agrees on, in terms of its parameters — a fixed point when the
+        function is reached again while its returns are evaluated (``return f(x, n - 1)``, or ``f`` returning
+        ``g(…)`` that returns ``f(…)``): the returns known without the cycle are taken as a guess, and every
+        return is evaluated again with the function's calls giving that guess; it holds only if they all
+        agree with it (``x`` passed on as ``x``, a sigmoid staying a sigmoid), else the result is unknown."""
+        identity = id(function.node)
+        if identity in _ASSUMED:
+            return _ASSUMED[identity]
+        if identity in _IN_PROGRESS:
+            _REACHED_AGAIN.add(identity)
+            return _PENDING  # nothing known yet: the other returns decide the guess
+        start = len(_JOURNAL)
+        _IN_PROGRESS.append(identity)
+        try:
+            found = self._returns(home, function)
+            if identity in _REACHED_AGAIN:
+                _REACHED_AGAIN.discard(identity)
+                known = [origin for origin in found if origin is not None and origin.kind != PENDING]
+                guess = agree(known) if known else None
+                _forget(start)  # what was computed while the cycle gave nothing
+                found = [None]
+                if guess is not None:
+                    _ASSUMED[identity] = guess
+                    try:
+                        found = self._returns(home, function)
+                    finally:
+                        del _ASSUMED[identity]
+                    if any(_key(origin) != _key(guess) for origin in found):
+                        found = [None]
+                _CYCLE_SEEN.append(True)
+        finally:
+            _IN_PROGRESS.pop()
+            if not _IN_PROGRESS:
+                if _CYCLE_SEEN:  # values computed under a guess, or while a cycle gave nothing: not final
+                    _forget(start)
+                    _CYCLE_SEEN.clear()
+                _JOURNAL.clear()
+        return agree(found)
+
+    def _returns(self, home: ModuleContext, function: FunctionInfo) -> list[Origin | None]:
+        return [origin_of(home, value, statement, self.depth + 1) for value, statement in function.returns]
 
     def substitute(self, origin: Origin | None, function: cst.FunctionDef, call: cst.Call,
                    method: bool) -> Origin | None:
@@ -581,6 +612,23 @@ class _Tracer:
         if origin.kind == CLIP and origin.inner is not None and origin.inner.kind in (PARAMETER, TUPLE):
             return replace(origin, inner=self.substitute(origin.inner, function, call, method))
         return origin
+
+
+# The fixed point of returns: functions whose returns are being evaluated, those reached again meanwhile,
+# the guesses their calls give while they are checked, and the memo entries made meanwhile (to forget them).
+PENDING = "pending"  # what a call of a function gives while that function's returns are being evaluated
+_PENDING = Origin(PENDING, cst.Name("pending"))
+_IN_PROGRESS: list[int] = []
+_REACHED_AGAIN: set[int] = set()
+_ASSUMED: dict[int, Origin] = {}
+_JOURNAL: list[tuple[dict, object]] = []
+_CYCLE_SEEN: list[bool] = []
+
+
+def _forget(start: int) -> None:
+    for cache, key in _JOURNAL[start:]:
+        cache.pop(key, None)
+    del _JOURNAL[start:]
 
 
 def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, depth: int) -> Origin | None:
@@ -706,9 +754,14 @@ def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
 
 
 def agree(origins: "list[Origin | None]") -> Origin | None:
-    """The common origin of several possibilities, or None when any is unknown or they disagree."""
+    """The common origin of several possibilities, or None when any is unknown or they disagree. A pending
+    possibility (a function's result while it is being computed) adds nothing yet."""
     if not origins or any(o is None for o in origins):
         return None
+    known = [o for o in origins if o.kind != PENDING]  # type: ignore[union-attr]
+    if not known:
+        return origins[0]
+    origins = known
     first = origins[0]
     key = _key(first)
     if not all(_key(o) == key for o in origins[1:]):
