@@ -158,7 +158,7 @@ def digest(data: bytes) -> str:
 
 
 # What a module must name (lower-cased) to matter to another: activations, logs, losses, layers that end in one.
-PRODUCER_WORDS = (b"sigmoid", b"softmax", b"log", b"entropy", b"bce", b"focal", b"loss", b"expit")
+PRODUCER_WORDS = (b"sigmoid", b"softmax", b"log", b"entropy", b"bce", b"focal", b"loss", b"expit", b"weight")
 
 
 def _may_produce(data: bytes) -> bool:

@@ -175,3 +175,44 @@ def bound_value(module: ModuleContext, node: cst.BaseExpression, at: StatementIn
     if same_scope and (not isinstance(node, cst.Name) or bound.statement.scope is not at.scope):
         return None
     return bound
+
+
+def step_out(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
+             frame: CallFrame | None = None) -> Bound | None:
+    """The expression that made the value of ``node`` when it is written in another function or module: a
+    name imported from a module of the project (bound once there), ``self.x`` assigned once in a base of
+    another module, the one ``return`` of a project function the call runs (read in that function, its
+    parameters being what this call passes), a parameter of the call being followed. None otherwise — for a read within this module, ask
+    ``bound_value``."""
+    if isinstance(node, cst.Call):
+        if frame is not None and frame.depth >= MAX_FRAMES:
+            return None
+        from wce_lint.analysis.provenance import callee_of
+
+        callee = callee_of(module, node, at)
+        if callee is None or len(callee[1].returns) != 1:
+            return None
+        home, function, method = callee
+        value, statement = function.returns[0]
+        inner = CallFrame(function.node, node, module, at, method, frame)
+        return Bound(value, statement, TraceStep(f"returned by `{function.node.name.value}`", value), home, inner)
+    if isinstance(node, cst.Name):
+        from wce_lint.analysis.provenance import bindings
+
+        definitions = bindings(module, node.value, at)
+        if not definitions:
+            return None
+        if len(definitions) == 1 and isinstance(definitions[0].target, cst.ImportFrom):
+            from wce_lint.analysis.project import resolve_value
+
+            imported = resolve_value(module, module.imports.resolve_dotted(node.value), constants=True)
+            if imported is None:
+                return None
+            home, definition = imported
+            return Bound(definition.value, definition.statement,
+                         TraceStep(f"`{definition.name}` is assigned here", definition.target), home)
+    found = possible_values(module, node, at, frame)
+    if found is None or len(found) != 1 or (found[0].home is module and found[0].frame is frame):
+        return None  # a read within this function and module: `bound_value`'s
+    return found[0]  # `self.x` of a base in another module, a parameter of the call being followed
+

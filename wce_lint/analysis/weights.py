@@ -24,7 +24,7 @@ import libcst as cst
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import Binding, LossCall, bind
 from wce_lint.analysis.provenance import ACTIVATION, MODEL, MODEL_OUTPUT, bindings, origin_of
-from wce_lint.analysis.reach import bound_value
+from wce_lint.analysis.reach import bound_value, step_out
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.values import Value, static_value
 from wce_lint.rule import TraceStep
@@ -156,6 +156,22 @@ def follow(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo, *
     return node, at, tuple(trace)
 
 
+def follow_across(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo, *, singleton: bool = False
+                  ) -> tuple[ModuleContext, cst.BaseExpression, StatementInfo, tuple[TraceStep, ...]]:
+    """``follow``, and on into the project's functions and modules (``reach.step_out``): a helper's one
+    ``return``, a name imported from another module. Gives the module the expression is written in."""
+    trace: tuple[TraceStep, ...] = ()
+    frame = None
+    for _ in range(MAX_HOPS):
+        node, at, steps = follow(module, node, at, singleton=singleton)
+        trace += steps
+        bound = step_out(module, node, at, frame)
+        if bound is None:
+            break
+        module, node, at, frame, trace = bound.home, bound.value, bound.statement, bound.frame, trace + (bound.step,)
+    return module, node, at, trace
+
+
 # -- per-class weights -----------------------------------------------------------------------------
 def _is_call_to(module: ModuleContext, node: cst.BaseExpression, builtin: str, at: StatementInfo) -> bool:
     return (isinstance(node, cst.Call) and isinstance(node.func, cst.Name) and node.func.value == builtin
@@ -207,11 +223,11 @@ def per_class_weights(module: ModuleContext, node: cst.BaseExpression, at: State
     result of sklearn's ``compute_class_weight``, followed through assignments and tensor wrappers.
     Indexing or gathering them per example (``w[y]``, ``tf.gather(w, y)``) gives per-example weights: not
     followed."""
-    value, where, trace = follow(module, node, at)
-    if _class_keyed_dict(module, value, where):
+    home, value, where, trace = follow_across(module, node, at)
+    if _class_keyed_dict(home, value, where):
         return Evidence(value, "a dict {class: weight}", trace, is_dict=True)
-    if isinstance(value, cst.Call) and module.qualified_names(value.func) & COMPUTE_CLASS_WEIGHT:
-        return Evidence(value, f"the result of `{module.code(value.func)}`, one weight per class", trace)
+    if isinstance(value, cst.Call) and home.qualified_names(value.func) & COMPUTE_CLASS_WEIGHT:
+        return Evidence(value, f"the result of `{home.code(value.func)}`, one weight per class", trace)
     return None
 
 
@@ -663,20 +679,20 @@ def label_count_ratio(module: ModuleContext, node: cst.BaseExpression, at: State
     """A division of the negative count by the positive count of the same labels:
     ``(y == 0).sum() / (y == 1).sum()``, ``(1 - y).sum() / y.sum()``, ``(N - y.sum()) / y.sum()``
     (any ``N``: ``y.numel()``, ``adj.shape[0] ** 2`` …), with the counts possibly in variables."""
-    value, where, trace = follow(module, node, at, singleton=True)
+    home, value, where, trace = follow_across(module, node, at, singleton=True)
     if not isinstance(value, cst.BinaryOperation) or not isinstance(value.operator, cst.Divide):
         return None
-    positives = count_of(module, value.right, where)
+    positives = count_of(home, value.right, where)
     if positives is None or positives.counts != POSITIVE or positives.key is None:
         return None
-    negatives = count_of(module, value.left, where)
+    negatives = count_of(home, value.left, where)
     if negatives is not None and negatives.counts == NEGATIVE and negatives.key == positives.key:
-        return Evidence(value, f"the ratio of negative to positive label counts `{module.code(value)}`", trace)
-    numerator, numerator_at, _ = follow(module, value.left, where, singleton=True)
+        return Evidence(value, f"the ratio of negative to positive label counts `{home.code(value)}`", trace)
+    numerator, numerator_at, _ = follow(home, value.left, where, singleton=True)
     if isinstance(numerator, cst.BinaryOperation) and isinstance(numerator.operator, cst.Subtract):
-        subtracted = count_of(module, numerator.right, numerator_at)
+        subtracted = count_of(home, numerator.right, numerator_at)
         if subtracted is not None and subtracted.counts == POSITIVE and subtracted.key == positives.key:
-            return Evidence(value, f"the ratio of negative to positive label counts `{module.code(value)}`", trace)
+            return Evidence(value, f"the ratio of negative to positive label counts `{home.code(value)}`", trace)
     return None
 
 
@@ -742,14 +758,14 @@ def single_element(module: ModuleContext, node: cst.BaseExpression, at: Statemen
 
 def division_by_zero(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo) -> Evidence | None:
     """A division whose divisor is statically zero (what the numerator is does not matter)."""
-    value, where, trace = follow(module, node, at, singleton=True)
+    home, value, where, trace = follow_across(module, node, at, singleton=True)
     if not isinstance(value, cst.BinaryOperation) or not isinstance(
             value.operator, (cst.Divide, cst.FloorDivide, cst.Modulo)):
         return None
-    divisor = static_value(module, value.right, where)
+    divisor = static_value(home, value.right, where)
     if divisor is None or not divisor.elements or any(x != 0 for x in divisor.elements):
         return None
-    return Evidence(value, f"`{module.code(value)}`, a division by zero", trace)
+    return Evidence(value, f"`{home.code(value)}`, a division by zero", trace)
 
 
 # -- Keras training calls --------------------------------------------------------------------------
