@@ -12,6 +12,7 @@ callers get ``None`` and stay silent — precision first.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Union
 
 import libcst as cst
@@ -198,3 +199,77 @@ def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[S
             elif isinstance(child, (list, tuple)):
                 stack.extend(c for c in child if isinstance(c, cst.CSTNode))
     return table
+
+
+# -- dicts written key by key -----------------------------------------------------------------------
+# Methods of a dict that only read it; any other method called on it (`update`, `pop`, `setdefault` …) may
+# change what a key holds.
+_READING_METHODS = frozenset({"get", "keys", "values", "items", "copy", "__contains__", "__len__"})
+
+
+@dataclass(frozen=True)
+class KeyWrite:
+    """``name["key"] = value`` at ``statement``; ``key`` None when it is not a literal string (or the dict
+    is changed another way there: a method, ``del``, an augmented assignment)."""
+
+    key: str | None
+    value: cst.BaseExpression | None
+    statement: StatementInfo
+
+
+def key_writes(module: ModuleContext, name: str, scope: Scope) -> list[KeyWrite]:
+    """Every change of the dict bound to ``name`` in ``scope``, in program order (empty when there is none)."""
+    table = module.cache.get("key_writes")
+    if table is None:
+        table = module.cache["key_writes"] = _collect_key_writes(module)
+    return [w for w in table.get(name, ()) if w.statement.scope is scope]  # type: ignore[union-attr]
+
+
+def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
+    table: dict[str, list[KeyWrite]] = {}
+
+    def record(name: str, key: str | None, value: cst.BaseExpression | None, statement: StatementInfo | None) -> None:
+        if statement is not None:
+            table.setdefault(name, []).append(KeyWrite(key, value, statement))
+
+    for site in module.calls:
+        func = site.node.func
+        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
+                and func.attr.value not in _READING_METHODS:
+            record(func.value.value, None, None, site.statement)
+    stack: list[cst.CSTNode] = [module.module]
+    while stack:
+        node = stack.pop()
+        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
+            for small in node.body:
+                targets: list[tuple[cst.BaseExpression, cst.BaseExpression | None]] = []
+                if isinstance(small, cst.Assign):
+                    targets = [(t.target, small.value) for t in small.targets]
+                elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+                    targets = [(small.target, None)]
+                elif isinstance(small, cst.Del):
+                    targets = [(small.target, None)]
+                while targets:
+                    target, value = targets.pop()
+                    if isinstance(target, (cst.Tuple, cst.List)):
+                        targets.extend((e.value, None) for e in target.elements)
+                    elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                        key = _literal_key(target) if value is not None else None
+                        record(target.value.value, key, value, module.statement_of(small))
+            continue
+        for field in ("body", "orelse", "handlers", "finalbody", "cases"):
+            child = getattr(node, field, None)
+            if isinstance(child, cst.CSTNode):
+                stack.append(child)
+            elif isinstance(child, (list, tuple)):
+                stack.extend(c for c in child if isinstance(c, cst.CSTNode))
+    for writes in table.values():
+        writes.sort(key=lambda w: w.statement.order)
+    return table
+
+
+def _literal_key(target: cst.Subscript) -> str | None:
+    if len(target.slice) != 1 or not isinstance(target.slice[0].slice, cst.Index):
+        return None
+    key = target.slice[0].slice.value
+    return key.evaluated_value if isinstance(key, cst.SimpleString) and isinstance(key.evaluated_value, str) else None

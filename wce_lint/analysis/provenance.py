@@ -289,6 +289,8 @@ class _Tracer:
                 if origin is not None and origin.kind == PARAMETER:
                     origins.append(origin)
                     continue
+            elif isinstance(definition.value, cst.Dict):
+                origin = self._written_dict(node.value, definition)
             else:
                 origin = self.sub(definition.value, definition.statement)
                 if origin is not None and origin.kind == MODEL:
@@ -297,6 +299,37 @@ class _Tracer:
                 return None
             origins.append(origin.via(f"`{node.value}` is assigned here", definition.target))
         return agree(origins)
+
+    def _written_dict(self, name: str, definition) -> Origin | None:  # type: ignore[no-untyped-def]
+        """``out = {}; out["probs"] = torch.sigmoid(z)``: a dict literal and the keys written into it before the
+        read, in order. Only writes of literal keys in the same block as the binding (no branch, no loop of their
+        own) and before the read are followed; any other change of the dict (a method, ``del``, a computed key)
+        or a second binding of the name makes it unknown."""
+        from wce_lint.analysis.dataflow import key_writes
+
+        statement = definition.statement
+        writes = key_writes(self.module, name, statement.scope)
+        literal = self.sub(definition.value, statement) if definition.value.elements else \
+            Origin(MAPPING, definition.value)
+        if not writes:
+            return literal
+        if literal is None or len(self.module.definitions(statement.scope, name)) != 1 \
+                or self.at.scope is not statement.scope:
+            return None
+        keys, elements = list(literal.keys), list(literal.elements)
+        if any(w.key is None or w.statement.blocks != statement.blocks or w.statement.loops != statement.loops
+               for w in writes):
+            return None  # a change we cannot order (a branch, a loop, a method, a computed key)
+        for write in writes:
+            if not statement.order < write.statement.order < self.at.order:
+                continue
+            value = self.sub(write.value, write.statement)
+            if write.key in keys:
+                elements[keys.index(write.key)] = value
+            else:
+                keys.append(write.key)
+                elements.append(value)
+        return replace(literal, keys=tuple(keys), elements=tuple(elements))
 
     def _unbound(self, definition) -> Origin | None:  # type: ignore[no-untyped-def]
         """A name bound without a plain value: an element of an unpacked tuple, or a parameter."""
