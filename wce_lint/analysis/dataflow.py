@@ -217,12 +217,13 @@ class KeyWrite:
     statement: StatementInfo
 
 
-def key_writes(module: ModuleContext, name: str, scope: Scope) -> list[KeyWrite]:
-    """Every change of the dict bound to ``name`` in ``scope``, in program order (empty when there is none)."""
+def key_writes(module: ModuleContext, name: str, scope: Scope | None) -> list[KeyWrite]:
+    """Every change of the dict or list bound to ``name`` in ``scope`` (None: in any scope), in program
+    order (empty when there is none)."""
     table = module.cache.get("key_writes")
     if table is None:
         table = module.cache["key_writes"] = _collect_key_writes(module)
-    return [w for w in table.get(name, ()) if w.statement.scope is scope]  # type: ignore[union-attr]
+    return [w for w in table.get(name, ()) if scope is None or w.statement.scope is scope]  # type: ignore[union-attr]
 
 
 def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:

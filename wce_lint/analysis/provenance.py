@@ -254,7 +254,7 @@ class _Tracer:
             return self.binary(node)
         if isinstance(node, cst.Await):
             return self.sub(node.expression)
-        if isinstance(node, cst.Tuple) and node.elements:
+        if isinstance(node, (cst.Tuple, cst.List)) and node.elements:  # `return [validity, label]` too
             if any(isinstance(e, cst.StarredElement) for e in node.elements):
                 return None
             return Origin(TUPLE, node, elements=tuple(self.sub(e.value) for e in node.elements))
@@ -291,6 +291,8 @@ class _Tracer:
                     continue
             elif isinstance(definition.value, cst.Dict):
                 origin = self._written_dict(node.value, definition)
+            elif isinstance(definition.value, cst.List) and self._changed(node.value, definition):
+                origin = None  # `outs = [a, b]; outs[0] = …` or `outs.append(…)`: its elements are unknown
             else:
                 origin = self.sub(definition.value, definition.statement)
                 if origin is not None and origin.kind == MODEL:
@@ -305,10 +307,8 @@ class _Tracer:
         read, in order. Only writes of literal keys in the same block as the binding (no branch, no loop of their
         own) and before the read are followed; any other change of the dict (a method, ``del``, a computed key)
         or a second binding of the name makes it unknown."""
-        from wce_lint.analysis.dataflow import key_writes
-
         statement = definition.statement
-        writes = key_writes(self.module, name, statement.scope)
+        writes = self._writes(name, definition)
         literal = self.sub(definition.value, statement) if definition.value.elements else \
             Origin(MAPPING, definition.value)
         if not writes:
@@ -317,8 +317,8 @@ class _Tracer:
                 or self.at.scope is not statement.scope:
             return None
         keys, elements = list(literal.keys), list(literal.elements)
-        if any(w.key is None or w.statement.blocks != statement.blocks or w.statement.loops != statement.loops
-               for w in writes):
+        if any(w.key is None or w.statement.scope is not statement.scope or w.statement.blocks != statement.blocks
+               or w.statement.loops != statement.loops for w in writes):
             return None  # a change we cannot order (a branch, a loop, a method, a computed key)
         for write in writes:
             if not statement.order < write.statement.order < self.at.order:
@@ -330,6 +330,24 @@ class _Tracer:
                 keys.append(write.key)
                 elements.append(value)
         return replace(literal, keys=tuple(keys), elements=tuple(elements))
+
+    def _changed(self, name: str, definition) -> bool:  # type: ignore[no-untyped-def]
+        return bool(self._writes(name, definition))
+
+    def _writes(self, name: str, definition) -> list:  # type: ignore[type-arg, no-untyped-def]
+        """The changes of the dict or list bound to ``name``: in its scope, or in a function inside it that does
+        not bind the name itself (a module-level dict written in a function)."""
+        from wce_lint.analysis.dataflow import key_writes
+
+        home = definition.statement.scope
+        found = []
+        for write in key_writes(self.module, name, None):
+            scope = write.statement.scope
+            while scope is not home and scope is not None and not self.module.definitions(scope, name):
+                scope = self.module.enclosing_scope(scope)
+            if scope is home:
+                found.append(write)
+        return found
 
     def _unbound(self, definition) -> Origin | None:  # type: ignore[no-untyped-def]
         """A name bound without a plain value: an element of an unpacked tuple, or a parameter."""
