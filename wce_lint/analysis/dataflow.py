@@ -207,14 +207,28 @@ def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[S
 _READING_METHODS = frozenset({"get", "keys", "values", "items", "copy", "__contains__", "__len__"})
 
 
+# Methods that change which layers a container model holds (torch `nn.Sequential`/`nn.ModuleList`/
+# `nn.ModuleDict`, Keras `Sequential`); `add`, `append`, `add_module` and `register_module` add one at the end.
+LAYER_CHANGING_METHODS = frozenset({"append", "extend", "insert", "pop", "add_module", "register_module", "add",
+                                    "update", "clear", "__setitem__", "__delitem__"})
+APPENDING_METHODS = frozenset({"add", "append", "add_module", "register_module"})
+
+
 @dataclass(frozen=True)
 class KeyWrite:
     """``name["key"] = value`` at ``statement``; ``key`` None when it is not a literal string (or the dict
-    is changed another way there: a method, ``del``, an augmented assignment)."""
+    is changed another way there: a method — ``method`` says which — ``del``, an augmented assignment).
+    Recorded under the name, and under ``self.x`` for ``self.x[…] = …`` and ``self.x.method(…)``."""
 
     key: str | None
     value: cst.BaseExpression | None
     statement: StatementInfo
+    method: str | None = None
+    call: cst.Call | None = None
+
+    @property
+    def changes_layers(self) -> bool:
+        return self.method in LAYER_CHANGING_METHODS if self.method is not None else True
 
 
 def key_writes(module: ModuleContext, name: str, scope: Scope | None) -> list[KeyWrite]:
@@ -229,15 +243,15 @@ def key_writes(module: ModuleContext, name: str, scope: Scope | None) -> list[Ke
 def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
     table: dict[str, list[KeyWrite]] = {}
 
-    def record(name: str, key: str | None, value: cst.BaseExpression | None, statement: StatementInfo | None) -> None:
-        if statement is not None:
-            table.setdefault(name, []).append(KeyWrite(key, value, statement))
+    def record(name: str | None, key: str | None, value: cst.BaseExpression | None,
+               statement: StatementInfo | None, method: str | None = None, call: cst.Call | None = None) -> None:
+        if name is not None and statement is not None:
+            table.setdefault(name, []).append(KeyWrite(key, value, statement, method, call))
 
     for site in module.calls:
         func = site.node.func
-        if isinstance(func, cst.Attribute) and isinstance(func.value, cst.Name) \
-                and func.attr.value not in _READING_METHODS:
-            record(func.value.value, None, None, site.statement)
+        if isinstance(func, cst.Attribute) and func.attr.value not in _READING_METHODS:
+            record(_receiver(func.value), None, None, site.statement, func.attr.value, site.node)
     stack: list[cst.CSTNode] = [module.module]
     while stack:
         node = stack.pop()
@@ -254,9 +268,9 @@ def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
                     target, value = targets.pop()
                     if isinstance(target, (cst.Tuple, cst.List)):
                         targets.extend((e.value, None) for e in target.elements)
-                    elif isinstance(target, cst.Subscript) and isinstance(target.value, cst.Name):
+                    elif isinstance(target, cst.Subscript) and _receiver(target.value) is not None:
                         key = _literal_key(target) if value is not None else None
-                        record(target.value.value, key, value, module.statement_of(small))
+                        record(_receiver(target.value), key, value, module.statement_of(small))
             continue
         for field in ("body", "orelse", "handlers", "finalbody", "cases"):
             child = getattr(node, field, None)
@@ -267,6 +281,15 @@ def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
     for writes in table.values():
         writes.sort(key=lambda w: w.statement.order)
     return table
+
+
+def _receiver(node: cst.BaseExpression) -> str | None:
+    """``d`` for a name, ``self.x`` for an attribute of ``self``; None for anything else."""
+    if isinstance(node, cst.Name):
+        return node.value
+    if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
+        return f"self.{node.attr.value}"
+    return None
 
 
 def _literal_key(target: cst.Subscript) -> str | None:

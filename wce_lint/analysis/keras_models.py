@@ -178,7 +178,8 @@ def last_layer(module: ModuleContext, layers: list[cst.BaseExpression], at: Stat
 def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int, api_text: str,
                 torch: bool) -> Origin | None:
     if torch:
-        layers = [a.value for a in call.args if not a.star and a.keyword is None]
+        # `nn.Sequential(nn.Linear(4, 1), *extra)`: only the layers after the last starred one are known
+        layers = [a.value for a in _after_last_star(call.args, lambda a: bool(a.star)) if a.keyword is None]
     else:
         first = call.args[0].value if call.args and call.args[0].keyword is None else next(
             (a.value for a in call.args if a.keyword and a.keyword.value == "layers"), None)
@@ -186,13 +187,19 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
             return Origin(MODEL, call, None, api_text)  # layers come from .add(...)
         if not isinstance(first, (cst.List, cst.Tuple)):
             return None
-        layers = [e.value for e in first.elements]
+        layers = [e.value for e in _after_last_star(first.elements, lambda e: isinstance(e, cst.StarredElement))]
     last = last_layer(module, layers, at, depth)
     if last is None or last.kind != MODEL:
         return None
     units, units_node = last_width(module, layers, at, depth)
     return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)),
                   units=units, units_node=units_node)
+
+
+def _after_last_star(items, is_star):  # type: ignore[no-untyped-def]
+    items = list(items)
+    starred = [index for index, item in enumerate(items) if is_star(item)]
+    return items[starred[-1] + 1:] if starred else items
 
 
 def _last_layer_step(module: ModuleContext, layer: Origin) -> TraceStep:

@@ -373,10 +373,30 @@ class _Tracer:
         return origin.via(f"`{definition.name}` is assigned here", definition.target) if origin is not None else None
 
     def _with_added_layers(self, model: Origin, name: str, definition) -> Origin | None:  # type: ignore[no-untyped-def]
-        """``model = Sequential(); model.add(Dense(1, activation="sigmoid"))``: the last added layer wins."""
-        from wce_lint.analysis.keras_models import added_layers, last_layer, last_width
+        """``model = Sequential(); model.add(Dense(1, activation="sigmoid"))``, ``model.append(nn.Sigmoid())``,
+        ``model.add_module("act", nn.Sigmoid())``: the last layer added before the read wins. Any other change
+        of its layers (``insert``, ``pop``, ``model[1] = …``, ``del``), or one in a branch, a loop of its own or
+        another function, makes it unknown."""
+        from wce_lint.analysis.dataflow import APPENDING_METHODS
+        from wce_lint.analysis.keras_models import last_layer, last_width
 
-        layers = added_layers(self.module, name, self.at.scope, definition.statement.order, self.at.order)
+        statement = definition.statement
+        changes = [w for w in self._writes(name, definition) if w.changes_layers]
+        if not changes:
+            return model
+        layers = []
+        for change in changes:
+            if change.method not in APPENDING_METHODS or change.call is None \
+                    or change.statement.scope is not statement.scope or change.statement.blocks != statement.blocks \
+                    or change.statement.loops != statement.loops:
+                return None
+            if not statement.order < change.statement.order < self.at.order:
+                continue
+            position = 1 if change.method in ("add_module", "register_module") else 0
+            arguments = [a for a in change.call.args if a.keyword is None and not a.star]
+            if len(arguments) <= position or len(arguments) != len(change.call.args):
+                return None
+            layers.append(arguments[position].value)
         if not layers:
             return model
         last = last_layer(self.module, layers, self.at, self.depth)
@@ -686,7 +706,10 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     """``self.<attribute>`` of a class: the agreed origin of every assignment to it in the class and its
     project bases."""
     origins = []
-    for home, value, statement, path in attribute_assignments(module, owner, attribute):
+    assignments = attribute_assignments(module, owner, attribute)
+    if any(_layers_changed(home, f"self.{attribute}") for home in {id(h): h for h, _, _, _ in assignments}.values()):
+        return None  # `self.net.append(nn.Sigmoid())`, `self.net[-1] = …`: which layers it holds is not known
+    for home, value, statement, path in assignments:
         origin = origin_of(home, value, statement, depth + 1)
         if path is not None:
             origin = element(origin, path)
@@ -694,6 +717,12 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     if not origins or any(o is not None and o.kind == PARAMETER for o in origins):
         return None  # a constructor's parameter: which value depends on the instance
     return agree(origins)
+
+
+def _layers_changed(module: ModuleContext, receiver: str) -> bool:
+    from wce_lint.analysis.dataflow import key_writes
+
+    return any(w.changes_layers for w in key_writes(module, receiver, None))
 
 
 def argument_for(function: cst.FunctionDef, param: cst.Param, call: cst.Call,
