@@ -158,6 +158,11 @@ def _softmax_call(module: ModuleContext, call: cst.Call, at: StatementInfo, name
     return SingleClass(call, "softmax", module.code(call))
 
 
+def _rank(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo) -> int | None:
+    value = static_value(module, node, at) if node is not None else None
+    return len(value.shape) if value is not None and value.shape is not None else None
+
+
 def binding_open(call: cst.Call) -> bool:
     return any(a.star for a in call.args)
 
@@ -198,9 +203,13 @@ def _losses(module: ModuleContext):  # type: ignore[no-untyped-def]
                 yield SingleClass(argument.value, "loss", module.code(argument.value), covers=argument.value)
             continue
         # The output of a model or layer one unit wide (`nn.Linear(64, 1)` as the last layer), wherever the
-        # model is defined; its raw scores (a model ending in an activation is another rule's business).
+        # model is defined; its raw scores (a model ending in an activation is another rule's business). The
+        # width is the last axis: TensorFlow's class axis. torch's is axis 1, the same only for [N, C] outputs,
+        # which class-id targets of rank 1 prove (a [N, T, 1] output scores T positions: not one class).
         origin = origin_of(module, argument.value, loss.statement)
         if origin is not None and origin.kind == MODEL_OUTPUT and origin.activation == LINEAR \
-                and origin.units == 1 and not origin.complement:
+                and origin.units == 1 and not origin.complement \
+                and (loss.api.framework != "torch" or _rank(module, loss.arguments.value(loss.api.labels),
+                                                                loss.statement) == 1):
             yield SingleClass(argument.value, "loss", module.code(argument.value), width_node=origin.units_node,
                               covers=argument.value)

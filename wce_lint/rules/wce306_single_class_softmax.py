@@ -7,8 +7,9 @@ compiled with `"categorical_crossentropy"` (or `CategoricalCrossentropy`, or a s
 `softmax_cross_entropy_with_logits` / `CrossEntropyLoss` on logits of static shape `[N, 1]` or on the raw
 output of a model or layer one unit wide — `criterion(model(x), y)` where the model's last layer setting a
 width is `nn.Linear(64, 1)` or `Dense(1)`, also when the model is a class, a helper's result, an element of
-what `forward` returns, or lives in another module of the project. Paths disagreeing on the width, and any
-reshape or slice of the output, make it unknown. It is reported at the softmax (layer or call), or at the
+what `forward` returns, or lives in another module of the project (for torch, whose class axis is 1, only
+with class-id targets of rank 1, which make the output `[N, C]`: a `[N, T, 1]` output scores `T` positions).
+Paths disagreeing on the width, and any reshape or slice of the output, make it unknown. It is reported at the softmax (layer or call), or at the
 loss argument when there is none. WCE102 stays silent where this fires.
 
 ## Why is this bad?
