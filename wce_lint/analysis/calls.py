@@ -91,6 +91,9 @@ class LossCall:
     written: str | None = None
     fixed_expects: str | None = None
     fixed_from_logits: bool | None = None
+    # Slots of a call-site loss call that receive what *calling* the argument gives: `train(Net(), loader)`
+    # where `train` runs `loss(model(x), y)` (only the prediction slot; read by `losses.predictions`).
+    called_slots: frozenset = frozenset()
 
     @property
     def is_call_site(self) -> bool:

@@ -146,7 +146,7 @@ def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: igno
     from wce_lint.analysis.summaries import passed_on
 
     passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink[0])
-    for _site, callee_function, (_, inner), param, argument in passed:
+    for _site, callee_function, (_, inner), param, argument, _called in passed:
         name = param.name.value
         via = f"`{name}` is passed to `{callee_function.node.name.value}`: {inner.via}"
         sinks.append((param, replace(inner, via=via)))

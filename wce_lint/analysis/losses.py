@@ -11,7 +11,7 @@ from wce_lint.analysis.apis import FROM_LOGITS, LOGITS, PROBABILITIES, LossAPI
 from wce_lint.analysis.calls import LossCall, bind, compile_string_api, loss_calls
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.module import ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import LOSS_OBJECT, MODEL, Origin, origin_of
+from wce_lint.analysis.provenance import LOSS_OBJECT, MODEL, Origin, called_result, origin_of
 from wce_lint.analysis.values import static_value
 
 
@@ -61,6 +61,7 @@ class PredictionInput:
     loss: LossCall
     argument: cst.Arg
     origin: Origin
+    called: bool = False  # the helper the argument goes to calls it: the prediction is the argument's output
 
 
 def predictions(module: ModuleContext) -> list[PredictionInput]:
@@ -75,9 +76,13 @@ def predictions(module: ModuleContext) -> list[PredictionInput]:
         argument = loss.arguments.get(loss.api.logits)
         if argument is None:
             continue
-        origin = origin_of(module, argument.value, loss.statement)
+        called = loss.api.logits in loss.called_slots  # the helper calls what it is given: `train(Net(), loader)`
+        if called:
+            origin = called_result(module, argument.value, loss.statement)
+        else:
+            origin = origin_of(module, argument.value, loss.statement)
         if origin is not None:
-            found.append(PredictionInput(loss, argument, origin))
+            found.append(PredictionInput(loss, argument, origin, called))
     module.cache["predictions"] = found
     return found
 

@@ -129,6 +129,13 @@ DENSE_FUNCTIONS: dict[str, tuple[str, str | None]] = {
     "tf_slim.fully_connected": ("activation_fn", "other"),
     "tf_slim.layers.fully_connected": ("activation_fn", "other"),
 }
+# Calls that wrap a model and call it when called (the wrapper's outputs are the model's).
+MODEL_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
+                            "torch.nn.parallel.DistributedDataParallel", "torch.compile", "torch.jit.script"})
+# Methods of a model that return the model itself.
+MODEL_RETURNING_METHODS = frozenset({"eval", "train", "requires_grad_", "share_memory"})
+# Tensor activation methods and how many arguments they take (`x.sigmoid()`, `x.softmax(1)`).
+_ACTIVATION_METHOD_ARGUMENTS = {"sigmoid": 0, "sigmoid_": 0, "softmax": 1, "log_softmax": 1}
 # Of those, the ones that keep the shape (the width of the last axis) too.
 WIDTH_KEEPING_FUNCTIONS = frozenset({"tensorflow.cast", "tensorflow.identity", "tensorflow.convert_to_tensor",
                                      "tensorflow.stop_gradient"})
@@ -459,6 +466,9 @@ class _Tracer:
                 return Origin(CLIP, node, None, api_text, inner=inner)
             if name in ONE_HOT_FUNCTIONS:
                 return Origin(ONE_HOT, node, None, api_text)
+            if name in MODEL_WRAPPERS:  # `nn.DataParallel(net)`, `torch.compile(net)`: calling it calls `net`
+                inner = self.first_argument(node)
+                return inner if inner is not None and inner.kind in (MODEL, INSTANCE) else None
             if name in TRANSPARENT_FUNCTIONS:
                 inner = self.first_argument(node)
                 return inner if name in WIDTH_KEEPING_FUNCTIONS else without_units(inner)
@@ -481,6 +491,12 @@ class _Tracer:
             # `nn.Sigmoid()(x)`, `Dense(1, activation="sigmoid")(x)`, `Model(...)(x)`
             return self.called(self.sub(func), node, api_text)
         if isinstance(func, cst.Name):
+            if func.value == "self":  # `self(x)` in a method (a LightningModule's training_step): its forward
+                owner = self_class(module, self.at)
+                found = called_method(*owner) if owner is not None else None
+                if found is not None:
+                    return self.function_result(*found, node, method=True, receiver=owner)
+                return None
             function = self._local_function(func.value)
             if function is not None:
                 return self.function_result(module, function, node)
@@ -543,7 +559,13 @@ class _Tracer:
     def method_call(self, node: cst.Call, func: cst.Attribute) -> Origin | None:
         method = func.attr.value
         api_text = self.module.code(func)
-        if method in ACTIVATION_METHODS and len(node.args) <= 1:
+        is_self = isinstance(func.value, cst.Name) and func.value.value == "self"
+        if is_self:
+            callee = self.self_attribute(method, func)  # self.head(x) where self.head = Dense(...)
+            if callee is not None:
+                return self.called(callee, node, api_text)
+        # `x.sigmoid()`, `x.softmax(1)`: tensor methods (`self.sigmoid(x)` is an attribute or a method, above)
+        if method in ACTIVATION_METHODS and len(node.args) <= _ACTIVATION_METHOD_ARGUMENTS[method] and not is_self:
             return with_units_of(Origin(ACTIVATION, node, ACTIVATION_METHODS[method], f".{method}()"),
                                  self.sub(func.value))
         if method in CLIP_METHODS:
@@ -551,11 +573,6 @@ class _Tracer:
         if method in TRANSPARENT_METHODS:
             inner = self.sub(func.value)
             return inner if method in WIDTH_KEEPING_METHODS else without_units(inner)
-        is_self = isinstance(func.value, cst.Name) and func.value.value == "self"
-        if is_self:
-            callee = self.self_attribute(method, func)  # self.head(x) where self.head = Dense(...)
-            if callee is not None:
-                return self.called(callee, node, api_text)
         if isinstance(func.value, cst.Call):
             parent = super_method(self.module, func.value, self.at, method)  # super().forward(x)
             if parent is not None:
@@ -568,6 +585,8 @@ class _Tracer:
         if receiver is not None and receiver.kind == MODEL and method in ("predict", "predict_on_batch", "forward",
                                                                             "__call__", "call"):
             return self.called(receiver, node, api_text)
+        if receiver is not None and receiver.kind in (MODEL, INSTANCE) and method in MODEL_RETURNING_METHODS:
+            return receiver  # `model.eval()`, `model.train()` return the model itself
         if receiver is not None and receiver.kind == PARAMETER and not receiver.called and method in (
                 "forward", "__call__", "call", "predict"):
             return replace(receiver, called=True)
@@ -717,6 +736,16 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     if not origins or any(o is not None and o.kind == PARAMETER for o in origins):
         return None  # a constructor's parameter: which value depends on the instance
     return agree(origins)
+
+
+def called_result(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo | None) -> Origin | None:
+    """What calling the value of ``node`` gives, whatever it is called with: the output of a model or layer
+    with a known last activation (``Net()`` whose ``forward`` ends in a sigmoid); None otherwise."""
+    callee = origin_of(module, node, at)
+    if callee is None or callee.kind != MODEL:
+        return None
+    return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace, units=callee.units,
+                  units_node=callee.units_node)
 
 
 def _layers_changed(module: ModuleContext, receiver: str) -> bool:

@@ -27,7 +27,7 @@ import libcst as cst
 
 from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
 from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import argument_for, callee_of, origin_of
+from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, origin_of
 from wce_lint.rule import TraceStep
 
 MAX_CHAIN = 6
@@ -43,6 +43,7 @@ class SlotSink:
     home: ModuleContext
     trace: tuple[TraceStep, ...]  # from the parameter to the loss, through any helpers in between
     chain: int = 0
+    called: bool = False  # what calling the parameter gives reaches the slot (`model(x)`, the prediction slot)
 
 
 MAX_ROUNDS = 8
@@ -122,7 +123,7 @@ def _function_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> 
 
 
 def _sink_identity(sink: SlotSink) -> tuple:
-    return id(sink.parameter), sink.slot, id(sink.loss.anchor)
+    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called
 
 
 def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
@@ -133,26 +134,34 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
         if loss.statement is None or loss.statement.scope is not function.node or loss.arguments is None:
             continue
         for slot, argument in loss.arguments.arguments.items():
-            param = _parameter(home, function, argument.value, loss.statement)
-            if param is None:
+            use = _parameter_use(home, function, argument.value, loss.statement, slot == loss.api.logits)
+            if use is None:
                 continue
+            param, called = use
             where = f"{home.short_path()}:{home.line(argument.value)}"
-            step = TraceStep(f"`{param.name.value}` reaches `{slot}` of `{_written(home, loss)}` in `{name}` "
-                             f"({where})", argument.value)
-            sinks.append(SlotSink(param, slot, loss, home, (step,), 0))
-    passed, complete = passed_on(home, function, chain, _function_sinks, lambda sink: sink.parameter)
-    for site, callee_function, inner, param, argument in passed:
-        step = TraceStep(f"`{param.name.value}` is passed to `{callee_function.node.name.value}` in "
+            what = f"`{param.name.value}(…)`" if called else f"`{param.name.value}`"
+            step = TraceStep(f"{what} reaches `{slot}` of `{_written(home, loss)}` in `{name}` ({where})",
+                             argument.value)
+            sinks.append(SlotSink(param, slot, loss, home, (step,), 0, called))
+    passed, complete = passed_on(home, function, chain, _function_sinks, lambda sink: sink.parameter,
+                                 calls_allowed=lambda sink: not sink.called and sink.slot == sink.loss.api.logits)
+    for site, callee_function, inner, param, argument, called in passed:
+        what = f"`{param.name.value}(…)`" if called else f"`{param.name.value}`"
+        step = TraceStep(f"{what} is passed to `{callee_function.node.name.value}` in "
                          f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
-        sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1))
+        sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1,
+                             called=inner.called or called))
     return sinks, complete
 
 
-def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_of, parameter_of):  # type: ignore[no-untyped-def]
+def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_of, parameter_of,  # type: ignore[no-untyped-def]
+              calls_allowed=None):
     """The calls in ``function`` of project functions whose summary (``summary_of(home, function, chain)`` →
     (items, complete)) has items for a parameter that receives one of ``function``'s own parameters unchanged:
-    [(call site, callee, item, that parameter of ``function``, the argument)], and whether every summary
-    asked was complete. ``parameter_of(item)`` is the callee's parameter an item is about."""
+    [(call site, callee, item, that parameter of ``function``, the argument, called)], and whether every
+    summary asked was complete. ``parameter_of(item)`` is the callee's parameter an item is about. With
+    ``calls_allowed(item)`` true, the argument may also be what calling a parameter gives (``helper(model(x))``;
+    ``called`` says so)."""
     found = []
     complete = True
     for site in home.calls:
@@ -168,19 +177,23 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
             argument = argument_for(callee_function.node, parameter_of(item), site.node, method)
             if argument is None:
                 continue
-            param = _parameter(home, function, argument.value, site.statement)
-            if param is not None:
-                found.append((site, callee_function, item, param, argument))
+            use = _parameter_use(home, function, argument.value, site.statement,
+                                 calls_allowed is not None and calls_allowed(item))
+            if use is not None:
+                found.append((site, callee_function, item, use[0], argument, use[1]))
     return found, complete
 
 
-def _parameter(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpression,
-               at: StatementInfo) -> cst.Param | None:
-    """The parameter of ``function`` that ``value`` is, unchanged in meaning (names, reshapes, casts)."""
+def _parameter_use(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpression, at: StatementInfo,
+                   calls_allowed: bool = False) -> tuple[cst.Param, bool] | None:
+    """The parameter of ``function`` that ``value`` is, unchanged in meaning (names, reshapes, casts), and
+    whether ``value`` is what calling it gives (``model(x)``; only when ``calls_allowed``)."""
     origin = origin_of(home, value, at)
-    if origin is None or not origin.is_plain_parameter or origin.function is not function.node:
+    if origin is None or origin.kind != PARAMETER or origin.path or origin.function is not function.node:
         return None
-    return origin.node  # type: ignore[return-value]
+    if origin.called and not calls_allowed:
+        return None
+    return origin.node, origin.called  # type: ignore[return-value]
 
 
 def _written(home: ModuleContext, loss: LossCall) -> str:
@@ -224,6 +237,7 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                     loss.api, site.node, Binding(arguments, (), True), site.statement,
                     via=trace, written=_written(sinks[0].home, loss),
                     fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
+                    called_slots=frozenset(sink.slot for sink in alternative if sink.called),
                 ))
                 traces.setdefault(id(site.node), trace)  # a finding at the call itself (a rule's anchor)
     module.cache["call_site_traces"] = traces

@@ -77,7 +77,8 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         slot = use.loss.api.logits
         yield Finding(
             node=use.argument.value,
-            message=f"`{slot}` of `{api}` receives probabilities: {_describe(module, use.argument.value, origin)}; "
+            message=f"`{slot}` of `{api}` receives probabilities: "
+                    f"{_describe(module, use.argument.value, origin, use.called)}; "
                     f"`{api}` applies the {_activation(use.loss.api.family)} itself — pass the raw scores",
             help="pass the scores from before the activation (keep the activation for metrics and predictions)",
             fix=_drop_activation(module, use.argument.value, origin),
@@ -98,7 +99,10 @@ def _activation(family: str) -> str:
     return {"sigmoid": "sigmoid", "softmax": "softmax", "sparse": "softmax"}.get(family, "activation")
 
 
-def _describe(module: "ModuleContext", value, origin: "Origin") -> str:  # type: ignore[no-untyped-def]
+def _describe(module: "ModuleContext", value, origin: "Origin", called: bool = False) -> str:  # type: ignore[no-untyped-def]
+    if called:  # `train(Net(), loader)`: the helper calls the model it is given
+        return f"`{short_code(module, value)}` is a model ending in {origin.activation} (`{origin.api}`), and its " \
+               "outputs are passed on"
     where = f" ({module.where(origin.node)})"
     what = f"the output of `{origin.api}`" if origin.kind == "activation" else (
         f"the output of a model ending in {origin.activation} (`{origin.api}`)")

@@ -88,8 +88,10 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         yield Finding(
             node=use.argument.value,
             message=f"`{use.loss.api.logits}` of `{api}` expects probabilities but "
-                    f"`{short_code(module, use.argument.value)}` is the output of a model whose {last} "
-                    f"(`{origin.api}`, {module.where(origin.node)})",
+                    + (f"the outputs of `{short_code(module, use.argument.value)}` are those of a model whose {last} "
+                       f"(`{origin.api}`)" if use.called else
+                       f"`{short_code(module, use.argument.value)}` is the output of a model whose {last} "
+                       f"(`{origin.api}`, {module.where(origin.node)})"),
             help=_help(use.loss, origin.activation),
             fix=_from_logits_fix(module, use.loss) if _is_linear(origin.activation) else None,
             trace=(*origin.trace, TraceStep("the raw scores are produced here" if _is_linear(origin.activation)

@@ -77,7 +77,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
     for use in predictions(module):
         if use.loss.api.expects != LOG_PROBABILITIES:
             continue
-        finding = _prediction(module, use.loss, use.argument.value, use.origin)
+        finding = _prediction(module, use.loss, use.argument.value, use.origin, use.called)
         if finding is not None:
             yield finding
     for loss in loss_calls(module):
@@ -88,13 +88,24 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
 
 
 def _prediction(module: "ModuleContext", loss: "LossCall", value: "cst.BaseExpression",
-                origin: "Origin") -> Finding | None:
+                origin: "Origin", called: bool = False) -> Finding | None:
     from wce_lint.analysis.provenance import ACTIVATION, LINEAR, MODEL_OUTPUT
 
     api = api_as_written(module, loss)
     slot = loss.api.logits
     written = short_code(module, value)
     where = "" if origin.node is value else f" ({module.where(origin.node)})"
+    if called:  # `train(Net(), loader)`: the helper calls the model it is given
+        what = f"a model ending in {origin.activation} (`{origin.api}`) whose outputs are passed on"
+        if origin.is_probability and not origin.complement:
+            return Finding(
+                node=value,
+                message=f"`{slot}` of `{api}` expects log-probabilities but `{written}` is {what}: probabilities in "
+                        "[0, 1] make the loss negative and wrong",
+                help="end the model in `log_softmax` instead of `softmax` (or use `CrossEntropyLoss` on raw scores)",
+                trace=(*origin.trace, TraceStep(f"probabilities are produced here by `{origin.api}`", origin.node)),
+            )
+        return None
     if origin.is_probability and not origin.complement:
         what = (f"the output of `{origin.api}`" if origin.kind == ACTIVATION
                 else f"the output of a model ending in {origin.activation} (`{origin.api}`)")

@@ -63,8 +63,8 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.provenance import MODEL_OUTPUT, origin_of
 
     for loss in loss_calls(module):
-        if loss.call is None or loss.arguments is None:
-            continue
+        if loss.call is None or loss.arguments is None or loss.called_slots:
+            continue  # (a helper calling its argument: that argument is a model, not a prediction)
         label_arg = loss.arguments.get(loss.api.labels)
         prediction_arg = loss.arguments.get(loss.api.logits)
         if label_arg is None or prediction_arg is None:
