@@ -83,7 +83,8 @@ class LossCall:
     statement: StatementInfo | None
     constructor: cst.Call | None = None
     constructor_arguments: Binding | None = None
-    # A call-site loss call (``summaries``): a call of a helper whose parameters reach this API's slots.
+    # A call-site loss call (``summaries``): a call of a helper whose parameters reach this API's slots —
+    # or an invocation of a loss object built in another module (``_built_elsewhere``, no constructor here).
     # ``arguments`` holds the call's arguments in those slots (open: other slots unknown), ``via`` the
     # steps into the helper, ``written`` the API as the helper spells it, and what it expects, decided in
     # the helper's module.
@@ -144,11 +145,19 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
             else:
                 yield LossCall(api, call, bind(api.signature, call), site.statement)
             continue
-        # An invocation of a loss object: `criterion(logits, y)`, `self.loss_fn(...)`, `nn.BCELoss()(p, y)`.
-        if isinstance(call.func, (cst.Name, cst.Attribute, cst.Call)) and not module.qualified_names(call.func):
+        # An invocation of a loss object: `criterion(logits, y)`, `self.loss_fn(...)`, `nn.BCELoss()(p, y)`,
+        # `loss_fn(…)` with `from .losses import loss_fn` (a module-level object of another project module).
+        names = module.qualified_names(call.func)
+        if isinstance(call.func, (cst.Name, cst.Attribute, cst.Call)) and (
+                not names or _of_the_project(module, names)):
             callee = origin_of(module, call.func, site.statement)
             if callee is not None and callee.kind == LOSS_OBJECT and callee.loss is not None:
                 constructor = callee.node if isinstance(callee.node, cst.Call) else None
+                if constructor is not None and module.statement_of(constructor) is None:
+                    found = _built_elsewhere(module, callee.loss, call, site.statement, constructor)
+                    if found is not None:
+                        yield found
+                    continue
                 yield LossCall(
                     callee.loss,
                     call,
@@ -157,6 +166,29 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
                     constructor,
                     bind(callee.loss.signature, constructor) if constructor is not None else None,
                 )
+
+
+def _built_elsewhere(module: ModuleContext, api: LossAPI, call: cst.Call, statement: StatementInfo,
+                     constructor: cst.Call) -> LossCall | None:
+    """An invocation of a loss object built in another module of the project (``from .losses import loss_fn``,
+    ``self.criterion`` set in a base class there): what it expects is decided where it is built, and its
+    constructor's arguments are that module's findings, not this one's."""
+    from wce_lint.analysis.losses import expects, from_logits
+
+    home = module.project.owner_of(constructor) if module.project is not None else None
+    built = next((loss for loss in direct_loss_calls(home) if loss.constructor is constructor), None) \
+        if home is not None else None
+    if built is None:
+        return None
+    return LossCall(api, call, bind(api.call_parameters, call), statement, written=home.code(constructor.func),
+                    fixed_expects=expects(home, built), fixed_from_logits=from_logits(home, built))
+
+
+def _of_the_project(module: ModuleContext, names: frozenset[str]) -> bool:
+    """One of ``names`` (qualified) is a name of a module of the project (not of an installed package)."""
+    project = module.project
+    return project is not None and any(
+        project.module_file(name.rpartition(".")[0]) is not None for name in names if "." in name)
 
 
 def compile_string_api(value: cst.BaseExpression) -> LossAPI | None:

@@ -368,11 +368,13 @@ class _Tracer:
             return self.imported_value(definition.name)
         return None
 
-    def imported_value(self, name: str) -> Origin | None:
-        """A module-level value of another module of the project (``from models import D``), bound once there."""
+    def imported_value(self, name: str | frozenset[str]) -> Origin | None:
+        """A module-level value of another module of the project (``from models import D``, or ``models.D``
+        given by its qualified names), bound once there."""
         from wce_lint.analysis.project import resolve_value
 
-        found = resolve_value(self.module, self.module.imports.resolve_dotted(name))
+        names = self.module.imports.resolve_dotted(name) if isinstance(name, str) else name
+        found = resolve_value(self.module, names)
         if found is None:
             return None
         home, definition = found
@@ -415,7 +417,8 @@ class _Tracer:
     def attribute(self, node: cst.Attribute) -> Origin | None:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return self.self_attribute(node.attr.value, node)
-        return None
+        names = self.module.qualified_names(node)  # `losses.bce_logits` with `from trainer import losses`
+        return self.imported_value(names) if names else None
 
     def self_attribute(self, attribute: str, node: cst.CSTNode) -> Origin | None:
         """``self.x``: every assignment to it anywhere in the class must agree (which one holds when the
