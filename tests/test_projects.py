@@ -180,3 +180,16 @@ def test_a_parameter_checked_at_a_call_in_another_module_names_where_it_is_used(
     found = {d.start.line: d.message for d in _lint(root, [train])}
     assert "(detector/losses.py:20)" in found[_line_of(train, "gamma=-2.0")]  # the focal factor, in losses.py
     assert "(detector/losses.py:32)" in found[_line_of(train, "beta=1.2")]  # the weighting, in losses.py
+
+
+def test_a_value_passed_to_a_helper_taking_two_logs_of_it_is_one_finding(tmp_path: Path) -> None:
+    # `bce` takes log(p) and log(1 - p): both are unstable for a sigmoid output, but the call passes one
+    # value — one problem, one finding at the argument.
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'l'\n")
+    (tmp_path / "train.py").write_text(
+        "import torch\n\n\n"
+        "def bce(p, y):\n    return -(y * torch.log(p) + (1 - y) * torch.log(1 - p)).mean()\n\n\n"
+        "x, y = torch.zeros(4, 1), torch.zeros(4, 1)\n"
+        "loss = bce(torch.sigmoid(x), y)\n")
+    found = [(d.code, d.start.line) for d in _lint(tmp_path, [tmp_path / "train.py"])]
+    assert found == [("WCE501", 9)]

@@ -26,9 +26,14 @@ def findings(module: "ModuleContext", kind: str) -> Iterator[Finding]:
     from wce_lint.analysis.edits import replace_node
     from wce_lint.analysis.logs import logs_of_activations, stable_op, stable_replacement
 
+    passed_on: set[int] = set()
     for found in logs_of_activations(module):
         if found.kind != kind:
             continue
+        if found.via:  # one finding per value passed to a helper, however many logs it takes of it
+            if id(found.argument) in passed_on:
+                continue
+            passed_on.add(id(found.argument))
         activation = found.activation
         op = stable_op(found)
         written = short_code(module, found.log, 60)
