@@ -821,6 +821,37 @@ def callee_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None,
     return result
 
 
+def initializer_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None
+                   ) -> tuple[ModuleContext, FunctionInfo, bool] | None:
+    """The ``__init__`` (own or inherited from a project base) that building an instance of a project class
+    runs — ``Wrapper(w)`` — as (its module, its info, True: ``self`` is bound); None for anything else."""
+    if at is None:
+        return None
+    key = ("initializer", id(call), context_key(module, at))
+    if key in module.cache:
+        return module.cache[key]  # type: ignore[return-value]
+    found = None
+    names = module.qualified_names(call.func)
+    owner: "tuple[ModuleContext, ClassInfo] | None" = None
+    if names:
+        from wce_lint.analysis.project import resolve_symbol
+
+        symbol = resolve_symbol(module, names)
+        if symbol is not None and isinstance(symbol[1], ClassInfo):
+            owner = symbol  # type: ignore[assignment]
+    elif isinstance(call.func, cst.Name):
+        cls = module.classes.get(call.func.value)
+        definitions = bindings(module, call.func.value, at)
+        if cls is not None and definitions and all(d.target is cls.node for d in definitions):
+            owner = (module, cls)
+    if owner is not None:
+        method = context_free(owner[0], owner[1], method_of(owner[0], owner[1], "__init__"))
+        if method is not None and is_followable(method[0], method[1])[0]:
+            found = method[0], method[1], True
+    module.cache[key] = found
+    return found
+
+
 def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
             depth: int) -> tuple[ModuleContext, FunctionInfo, bool] | None:
     func = call.func

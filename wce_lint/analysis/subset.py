@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Callable, Iterable
 
 from wce_lint.analysis.dataflow import is_in_place_method
@@ -195,6 +195,7 @@ class _Summary:
     stored_attributes: set[str]  # every ``.name`` assigned (``self.head = …``)
     docstrings: list[tuple[int, int, int, int]]  # spans of string statements (no effect on any value)
     stores: list[tuple[str, int, int]]  # (attribute, first and last line of the assignment)
+    bases: set[str] = field(default_factory=set)  # names read by a class's bases (it inherits their methods)
 
     @property
     def attributes(self) -> set[str]:
@@ -228,8 +229,8 @@ def _closure(summaries: list[_Summary], seeds: set[int], always: set[int],
     the definitions that a kept group reads — every group binding a name it mentions — and, for names bound
     as variables, every module-level statement mentioning them (``model.add(…)`` changes what ``model``
     is; the analysis reads such changes in the variable's own scope only, so the bodies of functions that
-    merely use a variable are not needed). Subclasses and decorated functions are not users of their bases
-    and decorators: those are read (sources), never followed back.
+    merely use a variable are not needed). A subclass of a sink is a sink (calling or building it runs the
+    methods it inherits); otherwise bases and decorators are read (sources), never followed back.
     """
     variables: set[str] = set()
     bound: set[str] = set()
@@ -240,7 +241,8 @@ def _closure(summaries: list[_Summary], seeds: set[int], always: set[int],
     users: dict[str, list[int]] = {}  # name → the groups mentioning it
     binders: dict[str, list[int]] = {}  # name → the groups binding it
     for index, summary in enumerate(summaries):
-        for name in summary.mentions & bound:
+        # A subclass of a sink is a sink: calling it (or building it) runs the methods it inherits.
+        for name in (summary.mentions | summary.bases) & bound:
             users.setdefault(name, []).append(index)
         for name in summary.binds:
             binders.setdefault(name, []).append(index)
@@ -548,8 +550,10 @@ def _summary(group: Group, source: _Source) -> _Summary:
             for case in node.cases:  # type: ignore[attr-defined]
                 stack.extend((child, inner) for child in case.body)
     quotes = text.count('"') + text.count("'") >= _QUOTES_WORTH_KEEPING
+    bases = {node.id for statement in statements if isinstance(statement, ast.ClassDef)
+             for base in statement.bases for node in ast.walk(base) if isinstance(node, ast.Name)}
     return _Summary(mentions, header, variables, definitions, scope, imports, aliases, quotes, text, stored,
-                    docstrings, stores)
+                    docstrings, stores, bases)
 
 
 def _trigger_hits(text: str, triggers: Iterable[str]) -> tuple[str, dict[int, list[int]]]:

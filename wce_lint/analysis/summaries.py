@@ -27,7 +27,7 @@ import libcst as cst
 
 from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
 from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, origin_of
+from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, initializer_of, origin_of
 from wce_lint.rule import TraceStep
 
 MAX_CHAIN = 6
@@ -44,6 +44,7 @@ class SlotSink:
     trace: tuple[TraceStep, ...]  # from the parameter to the loss, through any helpers in between
     chain: int = 0
     called: bool = False  # what calling the parameter gives reaches the slot (`model(x)`, the prediction slot)
+    constructor: bool = False  # a slot of a loss object's constructor (`nn.BCEWithLogitsLoss(pos_weight=w)`)
 
 
 MAX_ROUNDS = 8
@@ -123,7 +124,7 @@ def _function_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> 
 
 
 def _sink_identity(sink: SlotSink) -> tuple:
-    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called
+    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called, sink.constructor
 
 
 def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
@@ -131,18 +132,21 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
     complete = True
     name = function.node.name.value
     for loss in direct_loss_calls(home):
-        if loss.statement is None or loss.statement.scope is not function.node or loss.arguments is None:
+        if loss.statement is None or loss.statement.scope is not function.node:
             continue
-        for slot, argument in loss.arguments.arguments.items():
-            use = _parameter_use(home, function, argument.value, loss.statement, slot == loss.api.logits)
-            if use is None:
-                continue
-            param, called = use
-            where = f"{home.short_path()}:{home.line(argument.value)}"
-            what = f"`{param.name.value}(…)`" if called else f"`{param.name.value}`"
-            step = TraceStep(f"{what} reaches `{slot}` of `{_written(home, loss)}` in `{name}` ({where})",
-                             argument.value)
-            sinks.append(SlotSink(param, slot, loss, home, (step,), 0, called))
+        bindings = [(loss.arguments, False), (loss.constructor_arguments if loss.api.is_class else None, True)]
+        for binding, in_constructor in bindings:
+            for slot, argument in binding.arguments.items() if binding is not None else ():
+                use = _parameter_use(home, function, argument.value, loss.statement,
+                                     slot == loss.api.logits and not in_constructor)
+                if use is None:
+                    continue
+                param, called = use
+                where = f"{home.short_path()}:{home.line(argument.value)}"
+                what = f"`{param.name.value}(…)`" if called else f"`{param.name.value}`"
+                step = TraceStep(f"{what} reaches `{slot}` of `{_written(home, loss)}` in `{name}` ({where})",
+                                 argument.value)
+                sinks.append(SlotSink(param, slot, loss, home, (step,), 0, called, in_constructor))
     passed, complete = passed_on(home, function, chain, _function_sinks, lambda sink: sink.parameter,
                                  calls_allowed=lambda sink: not sink.called and sink.slot == sink.loss.api.logits)
     for site, callee_function, inner, param, argument, called in passed:
@@ -167,7 +171,7 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
     for site in home.calls:
         if site.statement.scope is not function.node:
             continue
-        callee = callee_of(home, site.node, site.statement)
+        callee = callee_of(home, site.node, site.statement) or initializer_of(home, site.node, site.statement)
         if callee is None or callee[1] is function:
             continue
         callee_home, callee_function, method = callee
@@ -208,7 +212,7 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     found: list[LossCall] = []
     traces: dict[int, tuple[TraceStep, ...]] = {}
     for site in module.calls:
-        callee = callee_of(module, site.node, site.statement)
+        callee = callee_of(module, site.node, site.statement) or initializer_of(module, site.node, site.statement)
         if callee is None:
             continue
         home, function, method = callee
@@ -220,21 +224,27 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
         for sinks in by_loss.values():
             for alternative in _alternatives(sinks):
                 arguments: dict[str, cst.Arg] = {}
+                constructor_arguments: dict[str, cst.Arg] = {}
                 trace: tuple[TraceStep, ...] = ()
                 for sink in alternative:
                     argument = argument_for(function.node, sink.parameter, site.node, method)
                     if argument is None:
                         continue
-                    arguments[sink.slot] = argument
+                    (constructor_arguments if sink.constructor else arguments)[sink.slot] = argument
                     trace = trace or sink.trace
                     traces.setdefault(id(argument.value), sink.trace)
-                if not arguments:
+                if not arguments and not constructor_arguments:
                     continue
                 loss = sinks[0].loss
                 from wce_lint.analysis.losses import expects, from_logits
 
+                # Slots of a loss object's constructor (`make_criterion(w)` building `BCEWithLogitsLoss(
+                # pos_weight=w)`) make this call the object's construction, checked once like one written here.
                 found.append(LossCall(
-                    loss.api, site.node, Binding(arguments, (), True), site.statement,
+                    loss.api, site.node if arguments else None,
+                    Binding(arguments, (), True) if arguments else None, site.statement,
+                    constructor=site.node if constructor_arguments else None,
+                    constructor_arguments=Binding(constructor_arguments, (), True) if constructor_arguments else None,
                     via=trace, written=_written(sinks[0].home, loss),
                     fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
                     called_slots=frozenset(sink.slot for sink in alternative if sink.called),
