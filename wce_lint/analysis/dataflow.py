@@ -210,7 +210,7 @@ _READING_METHODS = frozenset({"get", "keys", "values", "items", "copy", "__conta
 # Methods that change which layers a container model holds (torch `nn.Sequential`/`nn.ModuleList`/
 # `nn.ModuleDict`, Keras `Sequential`); `add`, `append`, `add_module` and `register_module` add one at the end.
 LAYER_CHANGING_METHODS = frozenset({"append", "extend", "insert", "pop", "add_module", "register_module", "add",
-                                    "update", "clear", "__setitem__", "__delitem__"})
+                                    "update", "clear", "__setitem__", "__delitem__", "__setattr__"})
 APPENDING_METHODS = frozenset({"add", "append", "add_module", "register_module"})
 
 
@@ -271,6 +271,10 @@ def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
                     elif isinstance(target, cst.Subscript) and _receiver(target.value) is not None:
                         key = _literal_key(target) if value is not None else None
                         record(_receiver(target.value), key, value, module.statement_of(small))
+                    elif isinstance(target, cst.Attribute) and not (
+                            isinstance(target.value, cst.Name) and target.value.value == "self"):
+                        # `model.fc = nn.Linear(512, 1)`: a model's head replaced (`self.x = …` is a binding)
+                        record(_receiver(target.value), None, value, module.statement_of(small), "__setattr__")
             continue
         for field in ("body", "orelse", "handlers", "finalbody", "cases"):
             child = getattr(node, field, None)
@@ -284,7 +288,11 @@ def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
 
 
 def _receiver(node: cst.BaseExpression) -> str | None:
-    """``d`` for a name, ``self.x`` for an attribute of ``self``; None for anything else."""
+    """What a change through ``node`` changes: ``d`` for a name, ``self.x`` for an attribute of ``self``, and
+    the base of an attribute chain (``model`` for ``model.classifier``, ``self.net`` for ``self.net.head``);
+    None for anything else."""
+    while isinstance(node, cst.Attribute) and not (isinstance(node.value, cst.Name) and node.value.value == "self"):
+        node = node.value
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":

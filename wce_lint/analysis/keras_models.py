@@ -126,6 +126,10 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
             return Origin(MODEL, call, LINEAR, api_text, units=units, units_node=units_node)
         if name in NON_PROBABILITY_LAYERS:
             return Origin(MODEL, call, NON_PROBABILITY_LAYERS[name], api_text)
+        if name.startswith("keras.applications."):
+            return _keras_application(module, call, name, at, api_text)
+        if name.startswith("torchvision.models.") and name.count(".") == 2:
+            return _torchvision_classifier(module, call, name, at, api_text)
         if name.startswith("keras.layers."):
             layer = _keras_layer(module, call, name.rpartition(".")[2], api_text)
             if layer is not None and name in _WIDTH_PARAMETERS:
@@ -137,6 +141,47 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
         if owner is not None and _is_this_class(module, call, owner, at):
             return subclassed(module, owner, call, depth)
     return None
+
+
+def _keyword(call: cst.Call, name: str) -> cst.BaseExpression | None:
+    return next((a.value for a in call.args if a.keyword is not None and a.keyword.value == name), None)
+
+
+def _keras_application(module: ModuleContext, call: cst.Call, name: str, at: StatementInfo,
+                       api_text: str) -> Origin | None:
+    """``keras.applications.ResNet50(…)``: with its top (``include_top=True``, the default) it ends in
+    ``classifier_activation`` — ``"softmax"`` unless given — over ``classes`` units (1000 by default)."""
+    constructor = name.rpartition(".")[2]
+    if not constructor[:1].isupper() or any(a.star for a in call.args):
+        return None  # `preprocess_input`, `decode_predictions` …: functions, not models
+    include_top = _keyword(call, "include_top")
+    if include_top is None and any(a.keyword is None for a in call.args):
+        return None  # `ResNet50(False)`: positional arguments differ between the applications
+    if include_top is not None and not (isinstance(include_top, cst.Name) and include_top.value == "True"):
+        return None  # without its top (or unknown): feature maps, not a classifier
+    activation = _keyword(call, "classifier_activation")
+    kind = "softmax" if activation is None else activation_named(module, activation)
+    if kind is None:
+        return None
+    classes = _keyword(call, "classes")
+    units = 1000 if classes is None else static_units(module, classes, at)
+    return Origin(MODEL, call, kind, api_text, units=units, units_node=call if units is not None else None)
+
+
+# torchvision's classification builders end in a linear layer of `num_classes` (1000) units; those returning
+# auxiliary outputs in training (GoogLeNet, Inception v3) and `get_model` (any model) are left out.
+_TORCHVISION_OTHERS = frozenset({"googlenet", "inception_v3", "get_model", "get_weight", "get_model_weights",
+                                 "list_models", "get_model_builder"})
+
+
+def _torchvision_classifier(module: ModuleContext, call: cst.Call, name: str, at: StatementInfo,
+                            api_text: str) -> Origin | None:
+    builder = name.rpartition(".")[2]
+    if not builder[:1].islower() or builder in _TORCHVISION_OTHERS or any(a.star for a in call.args):
+        return None
+    classes = _keyword(call, "num_classes")
+    units = 1000 if classes is None else static_units(module, classes, at)
+    return Origin(MODEL, call, LINEAR, api_text, units=units, units_node=call if units is not None else None)
 
 
 def _is_this_class(module: ModuleContext, call: cst.Call, owner: ClassInfo, at: StatementInfo) -> bool:

@@ -4,7 +4,8 @@ Flags a logits slot that receives probabilities: the output of a sigmoid or soft
 `F.softmax`, `jax.nn.sigmoid` …), through assignments, functions and methods that return one (each element
 of a returned tuple separately), `self` attributes and the project's other modules, or from a Keras/PyTorch
 model or layer whose last activation is `sigmoid` or `softmax` (an instance of a model class called as a
-function included) — passed to a loss that expects logits: `tf.nn.*_with_logits`, `tf.compat.v1.losses.*`,
+function included, a model handed to a training loop that calls it, a Keras application built with its top,
+which ends in `classifier_activation="softmax"` by default) — passed to a loss that expects logits: `tf.nn.*_with_logits`, `tf.compat.v1.losses.*`,
 PyTorch `BCEWithLogitsLoss`/`CrossEntropyLoss`, optax, or a Keras loss with `from_logits=True` (including
 `model.compile(loss=…(from_logits=True))` on a model that ends in a sigmoid or softmax).
 

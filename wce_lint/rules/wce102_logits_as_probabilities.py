@@ -1,9 +1,10 @@
 """## What it does
 Flags a loss or metric that expects probabilities — a Keras loss with `from_logits=False` (the default),
 the `"binary_crossentropy"`-style strings in `model.compile`, PyTorch `BCELoss` / `F.binary_cross_entropy`,
-`sklearn.metrics.log_loss` — fed by a model or layer of this module whose last layer cannot give
-probabilities: no activation (linear: `Dense(units)` without `activation=`, `activation=None`/`"linear"`,
-`nn.Linear`), or an activation that is unbounded or negative (`relu`, `relu6`, `leaky_relu`, `elu`, `selu`,
+`sklearn.metrics.log_loss` — fed by a model or layer (of this module, or followed into the project's other
+modules) whose last layer cannot give probabilities: no activation (linear: `Dense(units)` without
+`activation=`, `activation=None`/`"linear"`, `nn.Linear`, a torchvision classifier such as
+`models.resnet18(num_classes=1)` whose head was not replaced), or an activation that is unbounded or negative (`relu`, `relu6`, `leaky_relu`, `elu`, `selu`,
 `softplus`, `exponential`, `tanh`, `swish`/`silu`, `gelu`, named in the message — as `activation=` or as the
 last layer: `nn.Tanh()`, `nn.ReLU()`, `layers.ReLU()` …). It also flags the Keras
 crossentropy **metrics** (`keras.metrics.BinaryCrossentropy()`, `CategoricalCrossentropy()`,
