@@ -29,7 +29,7 @@ ClassRef = tuple[ModuleContext, ClassInfo]  # a class of the project and the mod
 # `forward`/`call`, which a subclass defines).
 FRAMEWORK_BASES = frozenset({
     "torch.nn.Module", "keras.Model", "keras.models.Model", "keras.layers.Layer", "keras.Layer",
-    "abc.ABC", "typing.Generic", "builtins.object",
+    "abc.ABC", "typing.Generic", "builtins.object", "flax.linen.Module",
 })
 MAX_BASE_DEPTH = 8  # classes deeper than this in a chain are treated as opaque (and cycles end there)
 
@@ -89,6 +89,11 @@ def _resolve_base(module: ModuleContext, arg: cst.Arg) -> "ClassRef | _Framework
         if local is not None and len(definitions) == 1 and definitions[0].target is local.node:
             return module, local
     return _Opaque()
+
+
+def has_framework_base(module: ModuleContext, cls: ClassInfo, name: str) -> bool:
+    """``cls`` derives (through the project's classes) from the framework base ``name`` (``flax.linen.Module``)."""
+    return any(isinstance(entry, _Framework) and entry.name == name for _, entry in linearization(module, cls))
 
 
 def linearization(module: ModuleContext, cls: ClassInfo) -> list[tuple[ModuleContext | None, Entry]]:

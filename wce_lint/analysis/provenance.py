@@ -19,7 +19,8 @@ import libcst as cst
 
 from wce_lint.analysis.apis import LossAPI, loss_api
 from wce_lint.analysis.classes import (
-    attribute_assignments, called_method, context_free, context_key, method_of, receiving, self_class, super_method,
+    attribute_assignments, called_method, context_free, context_key, has_framework_base, method_of, receiving,
+    self_class, super_method,
 )
 from wce_lint.analysis.dataflow import reaching_definitions
 from wce_lint.analysis.module import ClassInfo, Definition, FunctionInfo, ModuleContext, StatementInfo
@@ -581,6 +582,9 @@ class _Tracer:
             if parent is not None:
                 return self.function_result(parent[0], parent[1], node, method=True, receiver=parent[2])
         receiver = self.sub(func.value)
+        if method == "apply" and receiver is not None and receiver.cls is not None and receiver.home is not None \
+                and has_framework_base(receiver.home, receiver.cls, "flax.linen.Module"):
+            return self.flax_apply(receiver, node)
         found = method_of(receiver.home, receiver.cls, method) if receiver is not None and receiver.kind in (
             MODEL, INSTANCE) and receiver.cls is not None and receiver.home is not None else None
         if found is not None:
@@ -599,6 +603,21 @@ class _Tracer:
             if found is not None:
                 return self.function_result(*found, node, method=True, receiver=owner)
         return None
+
+    def flax_apply(self, receiver: Origin, node: cst.Call) -> Origin | None:
+        """``model.apply(variables, x)`` of a Flax module: what its ``__call__`` returns, when that does not
+        depend on the arguments (they are shifted by the variables); ``method=`` runs another method and
+        ``mutable=`` returns (output, state): both unknown."""
+        if any(a.keyword is not None and a.keyword.value in ("method", "mutable") for a in node.args):
+            return None
+        found = method_of(receiver.home, receiver.cls, "__call__")  # type: ignore[arg-type]
+        if found is None:
+            return None
+        with receiving((receiver.home, receiver.cls)):  # type: ignore[arg-type]
+            result = self.returned(found[0], found[1])
+        if result is None or not _parameter_free(result):
+            return None
+        return result.via(f"`{self.module.code(node.func)}` runs `{receiver.api}.__call__`", node)
 
     def called(self, callee: Origin | None, node: cst.Call, api_text: str) -> Origin | None:
         """Calling a model, a layer, an instance of the project's classes, a lambda or a parameter."""
@@ -739,6 +758,13 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     if not origins or any(o is not None and o.kind == PARAMETER for o in origins):
         return None  # a constructor's parameter: which value depends on the instance
     return agree(origins)
+
+
+def _parameter_free(origin: Origin | None) -> bool:
+    if origin is None or origin.kind in (PARAMETER, PENDING):
+        return False
+    return all(_parameter_free(e) for e in origin.elements if e is not None) and (
+        origin.inner is None or _parameter_free(origin.inner))
 
 
 def called_result(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo | None) -> Origin | None:
