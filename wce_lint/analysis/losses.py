@@ -97,6 +97,9 @@ class CompiledLoss:
     api: LossAPI
     loss: LossCall | None  # the constructor's LossCall when the loss is a loss object
     from_logits: bool | None
+    # A loss function of the project (`compile(loss=weighted_bce)`): how `y_pred` reaches the loss it wraps.
+    via: str | None = None
+    via_trace: tuple = ()
 
 
 _COMPILE = Signature(("optimizer", "loss", "metrics", "loss_weights"))
@@ -137,12 +140,47 @@ def _compiled(module: ModuleContext, call: cst.Call, model: Origin, argument: cs
     api = loss_api(module.qualified_names(value))
     if api is not None and not api.is_class:
         return CompiledLoss(call, model, argument, api, None, False)
+    wrapped = _loss_function(module, call, model, argument, statement)
+    if wrapped is not None:
+        return wrapped
     origin = origin_of(module, value, statement)
     if origin is None or origin.kind != LOSS_OBJECT or origin.loss is None:
         return None
     construction = constructions.get(id(origin.node))
     flag = from_logits(module, construction) if construction is not None else None
     return CompiledLoss(call, model, argument, origin.loss, construction, flag)
+
+
+def _loss_function(module: ModuleContext, call: cst.Call, model: Origin, argument: cst.Arg,
+                   statement: StatementInfo) -> CompiledLoss | None:
+    """``compile(loss=weighted_bce)`` with ``def weighted_bce(y_true, y_pred)`` of the project: Keras calls it
+    with the model's output second, so the loss ``y_pred`` reaches (by the function's summary) is the one
+    compiled — what it expects is decided where it is written."""
+    from wce_lint.analysis.apis import LOGITS, PROBABILITIES
+    from wce_lint.analysis.provenance import function_referenced
+    from wce_lint.analysis.summaries import function_sinks
+
+    found = function_referenced(module, argument.value, statement)
+    if found is None:
+        return None
+    home, function = found
+    params = function.node.params.params
+    if len(params) < 2 or function.node.params.posonly_params:
+        return None
+    y_pred = params[1]
+    sinks = [sink for sink in function_sinks(home, function)
+             if sink.parameter is y_pred and not sink.called and not sink.constructor
+             and sink.slot == sink.loss.api.logits]
+    if not sinks or any(sink.loss.anchor is not sinks[0].loss.anchor for sink in sinks[1:]):
+        return None  # no loss, or several: which one decides is not known
+    sink = sinks[0]
+    expected = expects(sink.home, sink.loss)
+    flag = True if expected == LOGITS else False if expected == PROBABILITIES else None
+    if flag is None:
+        return None
+    written = sink.home.code((sink.loss.constructor or sink.loss.anchor).func)
+    via = f"`{function.node.name.value}` passes `{y_pred.name.value}` to `{written}`"
+    return CompiledLoss(call, model, argument, sink.loss.api, None, flag, via, sink.trace)
 
 
 @dataclass(frozen=True)

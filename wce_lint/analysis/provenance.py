@@ -760,6 +760,24 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     return agree(origins)
 
 
+def function_referenced(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo | None
+                        ) -> tuple[ModuleContext, FunctionInfo] | None:
+    """The project function a name refers to (not a call of it): a ``def`` of this module every binding
+    reaching ``at`` agrees on, or one imported from another module of the project."""
+    if at is None:
+        return None
+    names = module.qualified_names(node)
+    if names:
+        from wce_lint.analysis.project import resolve_symbol
+
+        symbol = resolve_symbol(module, names)
+        return symbol if symbol is not None and isinstance(symbol[1], FunctionInfo) else None  # type: ignore[return-value]
+    if isinstance(node, cst.Name):
+        function = _Tracer(module, at, 0)._local_function(node.value)
+        return (module, function) if function is not None else None
+    return None
+
+
 def _parameter_free(origin: Origin | None) -> bool:
     if origin is None or origin.kind in (PARAMETER, PENDING):
         return False

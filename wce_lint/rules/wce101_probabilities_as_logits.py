@@ -87,12 +87,15 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         )
     for compiled in compiled_losses(module):
         if compiled.from_logits is True and compiled.model.is_model_with_probabilities:
+            how = f"{compiled.via}, which expects logits" if compiled.via else "is compiled with `from_logits=True`"
             yield Finding(
                 node=compiled.argument.value,
                 message=f"the model ends in a {compiled.model.activation} (`{compiled.model.api}`) but its loss "
-                        "is compiled with `from_logits=True`: the loss applies the activation a second time",
-                help="drop the final activation from the model, or compile with `from_logits=False`",
-                trace=_trace(compiled.model),
+                        f"{how}: the loss applies the activation a second time",
+                help="drop the final activation from the model, or use a loss that reads probabilities"
+                     if compiled.via else "drop the final activation from the model, or compile with "
+                                          "`from_logits=False`",
+                trace=(*_trace(compiled.model), *compiled.via_trace),
             )
 
 

@@ -104,15 +104,16 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
             continue
         if covered_by_single_class(module, compiled.argument.value):
             continue  # WCE306
+        expecting = f"{compiled.via}, which expects probabilities" if compiled.via else \
+            f"`{short_code(module, compiled.argument.value)}` expects probabilities (`from_logits=False`)"
         yield Finding(
             node=compiled.argument.value,
             message=f"the model's {last} (`{compiled.model.api}` outputs {_outputs(compiled.model.activation)}) "
-                    f"but its loss `{short_code(module, compiled.argument.value)}` expects probabilities "
-                    "(`from_logits=False`)",
+                    f"but its loss {expecting}",
             help=_compile_help(compiled.model.activation),
             fix=(_from_logits_fix(module, compiled.loss)
                  if compiled.loss is not None and _is_linear(compiled.model.activation) else None),
-            trace=compiled.model.trace,
+            trace=(*compiled.model.trace, *compiled.via_trace),
         )
     for metric in compiled_metrics(module):
         last = _not_probabilities(metric.model.activation)
