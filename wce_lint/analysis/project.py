@@ -201,14 +201,17 @@ def reset() -> None:
     _INDEXES.clear()
 
 
-def resolve_symbol(module: "ModuleContext", names: frozenset[str]) -> tuple["ModuleContext", Symbol] | None:
-    """The function or class of a project module that one of ``names`` (qualified) designates."""
+def resolve_symbol(module: "ModuleContext", names: frozenset[str],
+                   constants: bool = False) -> tuple["ModuleContext", Symbol] | None:
+    """The function or class of a project module that one of ``names`` (qualified) designates. ``constants``:
+    also in a small module that names no producer (``data.py`` whose ``int_labels(n)`` returns
+    ``torch.randint(…)``: what static values ask)."""
     project = getattr(module, "project", None)
     if project is None:
         return None
     found = None
     for name in names:
-        symbol = _lookup(project, name)
+        symbol = _lookup(project, name, constants=constants)
         if symbol is None:
             continue
         if found is not None and found[1] is not symbol[1]:
@@ -217,12 +220,14 @@ def resolve_symbol(module: "ModuleContext", names: frozenset[str]) -> tuple["Mod
     return found
 
 
-def _lookup(project: ProjectIndex, qualified: str, hops: int = 0) -> tuple["ModuleContext", Symbol] | None:
+def _lookup(project: ProjectIndex, qualified: str, hops: int = 0,
+            constants: bool = False) -> tuple["ModuleContext", Symbol] | None:
     module_name, _, attribute = qualified.rpartition(".")
     if not module_name or hops > 3:
         return None
     file = project.module_file(module_name)
-    if file is None or not project.may_matter(file, _all_codes()):
+    if file is None or not (project.may_matter(file, _all_codes())
+                            or (constants and _size(file) <= MAX_CONSTANTS_BYTES)):
         return None  # a module that names no loss, activation or log cannot change what a value is
     home = project.load(file)
     if home is None:
@@ -234,7 +239,7 @@ def _lookup(project: ProjectIndex, qualified: str, hops: int = 0) -> tuple["Modu
     # `from .models import D` in a package's __init__ re-exporting it: follow one more import
     for alias in home.imports.resolve_dotted(attribute):
         if alias != qualified:
-            symbol = _lookup(project, alias, hops + 1)
+            symbol = _lookup(project, alias, hops + 1, constants)
             if symbol is not None:
                 return symbol
     return None
