@@ -13,7 +13,7 @@ callers get ``None`` and stay silent — precision first.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Iterator, Union
 
 import libcst as cst
 
@@ -170,27 +170,33 @@ def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[S
             if argument.keyword is not None and argument.keyword.value == "out":
                 record(argument.value, site.statement, ELEMENTS)
 
+    for small in _small_statements(module):
+        targets: list[cst.BaseExpression] = []
+        if isinstance(small, cst.Assign):
+            targets = [t.target for t in small.targets]
+        elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+            targets = [small.target]
+        while targets:
+            target = targets.pop()
+            if isinstance(target, (cst.Tuple, cst.List)):
+                targets.extend(e.value for e in target.elements)
+            elif isinstance(target, cst.StarredElement):
+                targets.append(target.value)
+            elif isinstance(target, cst.Subscript):
+                record(target, module.statement_of(small), ELEMENTS)
+            elif isinstance(target, cst.Attribute) and _base_name(target) != "self":
+                kind = SHAPE if target.attr.value == "shape" else ELEMENTS
+                record(target, module.statement_of(small), kind)
+    return table
+
+
+def _small_statements(module: ModuleContext) -> Iterator[cst.BaseSmallStatement]:
+    """Every small statement (an assignment, ``del`` …) of the module, in every block, in no set order."""
     stack: list[cst.CSTNode] = [module.module]
     while stack:
         node = stack.pop()
         if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-            for small in node.body:
-                targets: list[cst.BaseExpression] = []
-                if isinstance(small, cst.Assign):
-                    targets = [t.target for t in small.targets]
-                elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
-                    targets = [small.target]
-                while targets:
-                    target = targets.pop()
-                    if isinstance(target, (cst.Tuple, cst.List)):
-                        targets.extend(e.value for e in target.elements)
-                    elif isinstance(target, cst.StarredElement):
-                        targets.append(target.value)
-                    elif isinstance(target, cst.Subscript):
-                        record(target, module.statement_of(small), ELEMENTS)
-                    elif isinstance(target, cst.Attribute) and _base_name(target) != "self":
-                        kind = SHAPE if target.attr.value == "shape" else ELEMENTS
-                        record(target, module.statement_of(small), kind)
+            yield from node.body
             continue
         for field in ("body", "orelse", "handlers", "finalbody", "cases"):
             child = getattr(node, field, None)
@@ -198,7 +204,6 @@ def _collect_in_place_mutations(module: ModuleContext) -> dict[str, list[tuple[S
                 stack.append(child)
             elif isinstance(child, (list, tuple)):
                 stack.extend(c for c in child if isinstance(c, cst.CSTNode))
-    return table
 
 
 # -- dicts written key by key -----------------------------------------------------------------------
@@ -252,36 +257,25 @@ def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
         func = site.node.func
         if isinstance(func, cst.Attribute) and func.attr.value not in _READING_METHODS:
             record(_receiver(func.value), None, None, site.statement, func.attr.value, site.node)
-    stack: list[cst.CSTNode] = [module.module]
-    while stack:
-        node = stack.pop()
-        if isinstance(node, (cst.SimpleStatementLine, cst.SimpleStatementSuite)):
-            for small in node.body:
-                targets: list[tuple[cst.BaseExpression, cst.BaseExpression | None]] = []
-                if isinstance(small, cst.Assign):
-                    targets = [(t.target, small.value) for t in small.targets]
-                elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
-                    targets = [(small.target, None)]
-                elif isinstance(small, cst.Del):
-                    targets = [(small.target, None)]
-                while targets:
-                    target, value = targets.pop()
-                    if isinstance(target, (cst.Tuple, cst.List)):
-                        targets.extend((e.value, None) for e in target.elements)
-                    elif isinstance(target, cst.Subscript) and _receiver(target.value) is not None:
-                        key = _literal_key(target) if value is not None else None
-                        record(_receiver(target.value), key, value, module.statement_of(small))
-                    elif isinstance(target, cst.Attribute) and not (
-                            isinstance(target.value, cst.Name) and target.value.value == "self"):
-                        # `model.fc = nn.Linear(512, 1)`: a model's head replaced (`self.x = …` is a binding)
-                        record(_receiver(target.value), None, value, module.statement_of(small), "__setattr__")
-            continue
-        for field in ("body", "orelse", "handlers", "finalbody", "cases"):
-            child = getattr(node, field, None)
-            if isinstance(child, cst.CSTNode):
-                stack.append(child)
-            elif isinstance(child, (list, tuple)):
-                stack.extend(c for c in child if isinstance(c, cst.CSTNode))
+    for small in _small_statements(module):
+        targets: list[tuple[cst.BaseExpression, cst.BaseExpression | None]] = []
+        if isinstance(small, cst.Assign):
+            targets = [(t.target, small.value) for t in small.targets]
+        elif isinstance(small, (cst.AugAssign, cst.AnnAssign)):
+            targets = [(small.target, None)]
+        elif isinstance(small, cst.Del):
+            targets = [(small.target, None)]
+        while targets:
+            target, value = targets.pop()
+            if isinstance(target, (cst.Tuple, cst.List)):
+                targets.extend((e.value, None) for e in target.elements)
+            elif isinstance(target, cst.Subscript) and _receiver(target.value) is not None:
+                key = _literal_key(target) if value is not None else None
+                record(_receiver(target.value), key, value, module.statement_of(small))
+            elif isinstance(target, cst.Attribute) and not (
+                    isinstance(target.value, cst.Name) and target.value.value == "self"):
+                # `model.fc = nn.Linear(512, 1)`: a model's head replaced (`self.x = …` is a binding)
+                record(_receiver(target.value), None, value, module.statement_of(small), "__setattr__")
     for writes in table.values():
         writes.sort(key=lambda w: w.statement.order)
     return table
