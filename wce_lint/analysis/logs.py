@@ -141,14 +141,14 @@ def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: igno
         found = _log_of_activation(home, site.node, site.statement)
         if found is not None and found.activation.is_plain_parameter and found.activation.function is function.node:
             where = f"{home.short_path()}:{home.line(site.node)}"
-            via = f"`{found.activation.api}` reaches `{_short(home, site.node)}` in `{function.node.name.value}` ({where})"
+            via = f"`{found.activation.api}` reaches `{_short(home, site.node)}` in `{function.name}` ({where})"
             sinks.append((found.activation.node, replace(found, via=via)))  # type: ignore[arg-type]
     from wce_lint.analysis.summaries import passed_on
 
     passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink[0])
     for _site, callee_function, (_, inner), param, argument, _called in passed:
         name = param.name.value
-        via = f"`{name}` is passed to `{callee_function.node.name.value}`: {inner.via}"
+        via = f"`{name}` is passed to `{callee_function.name}`: {inner.via}"
         sinks.append((param, replace(inner, via=via)))
     return sinks, complete
 

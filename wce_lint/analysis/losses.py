@@ -179,7 +179,7 @@ def _loss_function(module: ModuleContext, call: cst.Call, model: Origin, argumen
     if flag is None:
         return None
     written = sink.home.code((sink.loss.constructor or sink.loss.anchor).func)
-    via = f"`{function.node.name.value}` passes `{y_pred.name.value}` to `{written}`"
+    via = f"`{function.name}` passes `{y_pred.name.value}` to `{written}`"
     return CompiledLoss(call, model, argument, sink.loss.api, None, flag, via, sink.trace)
 
 

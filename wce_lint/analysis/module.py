@@ -70,8 +70,9 @@ class CallSite:
 
 @dataclass
 class FunctionInfo:
-    node: cst.FunctionDef
+    node: cst.FunctionDef | cst.Lambda
     returns: list[tuple[cst.BaseExpression, StatementInfo]] = field(default_factory=list)
+    name: str = "<lambda>"  # the def's name, or the name a lambda is assigned to (`bce = lambda p, y: …`)
 
 
 @dataclass
@@ -197,7 +198,7 @@ class _Collector:
             self._expression(decorator.decorator, info)
         self._expression(node.params, info)
         self._define(node.name.value, None, node, info)
-        function = FunctionInfo(node)
+        function = FunctionInfo(node, name=node.name.value)
         self.functions[id(node)] = function
         if isinstance(frame.scope, cst.Module):
             self.module_functions[node.name.value] = function
@@ -273,9 +274,28 @@ class _Collector:
                 self._define(current.target.value, current.value, current.target, info)
             elif kind is cst.CompFor:
                 self._define_targets(current.target, None, info)
+            elif kind is cst.Lambda:
+                self._lambda(current, info)
+                continue
             elif kind in leaves:
                 continue
             extend(reversed(children(current)))
+
+    def _lambda(self, node: cst.Lambda, info: StatementInfo) -> None:
+        """A lambda is a scope of its own: its parameters shadow the names around it (``lambda p, y: …`` with
+        a ``p`` outside), while its defaults are read where it is written."""
+        parameters = list(_parameters(node.params))
+        for param in parameters:
+            if param.default is not None:
+                self._expression(param.default, info)
+        self.scope_parent[id(node)] = info.scope
+        for param in parameters:
+            inner = StatementInfo(param, node, next(self._order), (), info.top, info.unit, ())
+            self.statement_of_node[id(param)] = inner
+            self._define(param.name.value, None, param, inner)
+        body = StatementInfo(node.body, node, next(self._order), (), info.top, info.unit, ())
+        self._expression(node.body, body)
+        self.functions[id(node)] = FunctionInfo(node, [(node.body, body)])  # what it returns: its body
 
     # -- bindings ---------------------------------------------------------------------------
     def _define(self, name: str, value: cst.BaseExpression | None, target: cst.CSTNode,
@@ -290,6 +310,8 @@ class _Collector:
                         unpacked: tuple[cst.BaseExpression, tuple[int, ...]] | None = None) -> None:
         if isinstance(target, cst.Name):
             self._define(target.value, value, target, info, unpacked=unpacked)
+            if isinstance(value, cst.Lambda) and id(value) in self.functions:
+                self.functions[id(value)].name = target.value  # `bce = lambda p, y: …` is called `bce`
         elif isinstance(target, (cst.Tuple, cst.List)):
             starred = any(isinstance(e, cst.StarredElement) for e in target.elements)
             for index, element in enumerate(target.elements):

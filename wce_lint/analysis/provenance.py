@@ -363,7 +363,7 @@ class _Tracer:
             value, path = definition.unpacked
             return element(self.sub(value, definition.statement), path)
         target, scope = definition.target, definition.statement.scope
-        if isinstance(target, cst.Param) and isinstance(scope, cst.FunctionDef):
+        if isinstance(target, cst.Param) and isinstance(scope, (cst.FunctionDef, cst.Lambda)):
             return Origin(PARAMETER, target, api=target.name.value, function=scope)
         if isinstance(target, cst.ImportFrom):
             return self.imported_value(definition.name)
@@ -542,7 +542,11 @@ class _Tracer:
     def _local_function(self, name: str) -> FunctionInfo | None:
         """The function a plain name calls, when every binding reaching the call is that one ``def``."""
         definitions = bindings(self.module, name, self.at)
-        if not definitions or len(definitions) != 1 or not isinstance(definitions[0].target, cst.FunctionDef):
+        if not definitions or len(definitions) != 1:
+            return None
+        if isinstance(definitions[0].value, cst.Lambda):  # `bce = lambda p, y: …`
+            return self.module.functions.get(id(definitions[0].value))
+        if not isinstance(definitions[0].target, cst.FunctionDef):
             return None
         return self.module.functions.get(id(definitions[0].target))
 
@@ -656,7 +660,7 @@ class _Tracer:
         if first is None:
             return None
         result = self.substitute(first, function.node, node, method)
-        name = function.node.name.value
+        name = function.name
         return result.via(f"returned by `{name}`", node) if result is not None else None
 
     def returned(self, home: ModuleContext, function: FunctionInfo) -> Origin | None:
@@ -829,7 +833,7 @@ def is_followable(module: ModuleContext, function: FunctionInfo) -> tuple[bool, 
     """(whether calls of ``function`` may be followed into it, whether it is called without ``self``):
     a decorator we do not know may replace it with anything."""
     static = False
-    for decorator in function.node.decorators:
+    for decorator in getattr(function.node, "decorators", ()):  # a lambda has none
         expression = decorator.decorator
         if isinstance(expression, cst.Call):
             expression = expression.func

@@ -145,7 +145,7 @@ def _returned_elements(module: ModuleContext, unpacked: tuple[cst.BaseExpression
                     or not -len(returned.elements) <= index < len(returned.elements):
                 return None
             returned = returned.elements[index].value
-        step = TraceStep(f"returned by `{function.node.name.value}`", returned)
+        step = TraceStep(f"returned by `{function.name}`", returned)
         found.append(Bound(returned, statement, step, home, inner))
     return found
 
@@ -195,7 +195,7 @@ def step_out(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
         home, function, method = callee
         value, statement = function.returns[0]
         inner = CallFrame(function.node, node, module, at, method, frame)
-        return Bound(value, statement, TraceStep(f"returned by `{function.node.name.value}`", value), home, inner)
+        return Bound(value, statement, TraceStep(f"returned by `{function.name}`", value), home, inner)
     if isinstance(node, cst.Name):
         from wce_lint.analysis.provenance import bindings
 

@@ -130,7 +130,7 @@ def _sink_identity(sink: SlotSink) -> tuple:
 def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
     sinks: list[SlotSink] = []
     complete = True
-    name = function.node.name.value
+    name = function.name
     for loss in direct_loss_calls(home):
         if loss.statement is None or loss.statement.scope is not function.node:
             continue
@@ -151,7 +151,7 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
                                  calls_allowed=lambda sink: not sink.called and sink.slot == sink.loss.api.logits)
     for site, callee_function, inner, param, argument, called in passed:
         what = f"`{param.name.value}(…)`" if called else f"`{param.name.value}`"
-        step = TraceStep(f"{what} is passed to `{callee_function.node.name.value}` in "
+        step = TraceStep(f"{what} is passed to `{callee_function.name}` in "
                          f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
         sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1,
                              called=inner.called or called))

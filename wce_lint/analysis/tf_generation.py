@@ -155,7 +155,7 @@ def _file_evidence(module: ModuleContext) -> tuple[tuple[str, cst.CSTNode] | Non
     callees: list[cst.BaseExpression] = [site.node.func for site in module.calls]
     # `@tf.function` is a decorator, not a call; `with tf.Session() as s` and `tf.GradientTape()` are calls.
     for function in module.functions.values():
-        callees.extend(d.decorator for d in function.node.decorators)
+        callees.extend(d.decorator for d in getattr(function.node, "decorators", ()))
     for callee in callees:
         if not isinstance(callee, (cst.Name, cst.Attribute)):
             continue
