@@ -73,6 +73,26 @@ def test_two_processes_give_what_one_gives() -> None:
     assert _lint(root, _files(root), jobs=1) == _lint(root, _files(root), jobs=2)
 
 
+@pytest.mark.parametrize("name", NAMES)
+def test_one_or_two_processes_cold_or_warm_give_the_same_findings(name: str, tmp_path: Path) -> None:
+    root = tmp_path / name
+    shutil.copytree(PROJECTS / name, root)  # the cache is written under the project's root
+
+    def run(jobs: int, use_cache: bool, parsed: int | None = None) -> list:
+        project_index.reset()
+        result = lint_paths(_files(root), Settings(preview=True, root=root), jobs=jobs, use_cache=use_cache)
+        assert not result.internal_errors, result.internal_errors
+        if parsed is not None:
+            assert result.files_parsed == parsed
+        return sorted(map(_key, result.diagnostics))
+
+    reference = run(1, use_cache=False)
+    assert reference  # every project fixture has findings to compare
+    assert run(2, use_cache=True) == reference  # cold
+    assert run(2, use_cache=True, parsed=0) == reference  # warm: every result from the cache
+    assert run(1, use_cache=True, parsed=0) == reference
+
+
 def test_trace_steps_in_another_module_name_that_module(tmp_path: Path) -> None:
     root = PROJECTS / "ganlab"
     train = root / "ganlab" / "train.py"
