@@ -270,7 +270,11 @@ def _collect_key_writes(module: ModuleContext) -> dict[str, list[KeyWrite]]:
             if isinstance(target, (cst.Tuple, cst.List)):
                 targets.extend((e.value, None) for e in target.elements)
             elif isinstance(target, cst.Subscript) and _receiver(target.value) is not None:
-                key = _literal_key(target) if value is not None else None
+                owner = target.value
+                direct = isinstance(owner, cst.Name) or (isinstance(owner, cst.Attribute) and isinstance(
+                    owner.value, cst.Name) and owner.value.value == "self")
+                # `d["k"] = v` writes key "k" of d; `d["a"]["k"] = v` changes d some other way
+                key = _literal_key(target) if value is not None and direct else None
                 record(_receiver(target.value), key, value, module.statement_of(small))
             elif isinstance(target, cst.Attribute) and not (
                     isinstance(target.value, cst.Name) and target.value.value == "self"):
@@ -285,8 +289,9 @@ def _receiver(node: cst.BaseExpression) -> str | None:
     """What a change through ``node`` changes: ``d`` for a name, ``self.x`` for an attribute of ``self``, and
     the base of an attribute chain (``model`` for ``model.classifier``, ``self.net`` for ``self.net.head``);
     None for anything else."""
-    while isinstance(node, cst.Attribute) and not (isinstance(node.value, cst.Name) and node.value.value == "self"):
-        node = node.value
+    while isinstance(node, cst.Subscript) or (isinstance(node, cst.Attribute) and not (
+            isinstance(node.value, cst.Name) and node.value.value == "self")):
+        node = node.value  # `model.layers[-1].activation = …` changes `model`
     if isinstance(node, cst.Name):
         return node.value
     if isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self":
