@@ -160,7 +160,8 @@ def _loss_function(module: ModuleContext, call: cst.Call, model: Origin, argumen
     from wce_lint.analysis.provenance import function_referenced
     from wce_lint.analysis.summaries import function_sinks
 
-    found = function_referenced(module, argument.value, statement)
+    found = function_referenced(module, argument.value, statement) or _returned_function(
+        module, argument.value, statement)
     if found is None:
         return None
     home, function = found
@@ -179,8 +180,23 @@ def _loss_function(module: ModuleContext, call: cst.Call, model: Origin, argumen
     if flag is None:
         return None
     written = sink.home.code((sink.loss.constructor or sink.loss.anchor).func)
-    via = f"`{function.name}` passes `{y_pred.name.value}` to `{written}`"
+    named = f"`{function.name}`" if not isinstance(argument.value, cst.Call) else \
+        f"`{module.code(argument.value)}` (the `{function.name}` it returns)"
+    via = f"{named} passes `{y_pred.name.value}` to `{written}`"
     return CompiledLoss(call, model, argument, sink.loss.api, None, flag, via, sink.trace)
+
+
+def _returned_function(module: ModuleContext, value: cst.BaseExpression, statement: StatementInfo):  # type: ignore[no-untyped-def]
+    """``compile(loss=weighted_bce(2.0))``: the function a loss factory of the project returns (its one
+    ``return`` names a function, usually the closure it defines)."""
+    from wce_lint.analysis.provenance import callee_of, function_referenced
+
+    callee = callee_of(module, value, statement) if isinstance(value, cst.Call) else None
+    if callee is None or len(callee[1].returns) != 1:
+        return None
+    home, function, _ = callee
+    returned, at = function.returns[0]
+    return function_referenced(home, returned, at)
 
 
 @dataclass(frozen=True)

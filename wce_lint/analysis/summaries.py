@@ -132,8 +132,8 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
     complete = True
     name = function.name
     for loss in direct_loss_calls(home):
-        if loss.statement is None or loss.statement.scope is not function.node:
-            continue
+        if loss.statement is None or not _inside(home, loss.statement.scope, function.node):
+            continue  # (a loss in a closure of `function` reads `function`'s parameters too)
         bindings = [(loss.arguments, False), (loss.constructor_arguments if loss.api.is_class else None, True)]
         for binding, in_constructor in bindings:
             for slot, argument in binding.arguments.items() if binding is not None else ():
@@ -198,6 +198,17 @@ def _parameter_use(home: ModuleContext, function: FunctionInfo, value: cst.BaseE
     if origin.called and not calls_allowed:
         return None
     return origin.node, origin.called  # type: ignore[return-value]
+
+
+def _inside(home: ModuleContext, scope: object, function: cst.FunctionDef | cst.Lambda) -> bool:
+    """``scope`` is ``function`` or a function nested in it (``def weighted_bce(w): def loss(y, p): …``)."""
+    for _ in range(16):
+        if scope is function:
+            return True
+        if scope is None or isinstance(scope, (cst.Module, cst.ClassDef)):
+            return False
+        scope = home.enclosing_scope(scope)  # type: ignore[arg-type]
+    return False
 
 
 def _written(home: ModuleContext, loss: LossCall) -> str:
