@@ -29,7 +29,7 @@ ClassRef = tuple[ModuleContext, ClassInfo]  # a class of the project and the mod
 # `forward`/`call`, which a subclass defines).
 FRAMEWORK_BASES = frozenset({
     "torch.nn.Module", "keras.Model", "keras.models.Model", "keras.layers.Layer", "keras.Layer",
-    "abc.ABC", "typing.Generic", "builtins.object", "flax.linen.Module",
+    "abc.ABC", "typing.Generic", "builtins.object", "flax.linen.Module", "keras.losses.Loss", "keras.Loss",
 })
 MAX_BASE_DEPTH = 8  # classes deeper than this in a chain are treated as opaque (and cycles end there)
 

@@ -162,13 +162,16 @@ def _loss_function(module: ModuleContext, call: cst.Call, model: Origin, argumen
 
     found = function_referenced(module, argument.value, statement) or _returned_function(
         module, argument.value, statement)
+    offset = 0
+    if found is None:
+        found, offset = _loss_class_call(module, argument.value, statement), 1
     if found is None:
         return None
     home, function = found
     params = function.node.params.params
-    if len(params) < 2 or function.node.params.posonly_params:
+    if len(params) < 2 + offset or function.node.params.posonly_params:
         return None
-    y_pred = params[1]
+    y_pred = params[1 + offset]
     sinks = [sink for sink in function_sinks(home, function)
              if sink.parameter is y_pred and not sink.called and not sink.constructor
              and sink.slot == sink.loss.api.logits]
@@ -180,10 +183,31 @@ def _loss_function(module: ModuleContext, call: cst.Call, model: Origin, argumen
     if flag is None:
         return None
     written = sink.home.code((sink.loss.constructor or sink.loss.anchor).func)
-    named = f"`{function.name}`" if not isinstance(argument.value, cst.Call) else \
-        f"`{module.code(argument.value)}` (the `{function.name}` it returns)"
+    if not isinstance(argument.value, cst.Call):
+        named = f"`{function.name}`"
+    elif offset:
+        named = f"`{module.code(argument.value)}` (its `{function.name}`)"
+    else:
+        named = f"`{module.code(argument.value)}` (the `{function.name}` it returns)"
     via = f"{named} passes `{y_pred.name.value}` to `{written}`"
     return CompiledLoss(call, model, argument, sink.loss.api, None, flag, via, sink.trace)
+
+
+def _loss_class_call(module: ModuleContext, value: cst.BaseExpression, statement: StatementInfo):  # type: ignore[no-untyped-def]
+    """``compile(loss=FocalLoss(gamma=2.0))`` with a ``keras.losses.Loss`` subclass of the project: Keras calls
+    its ``call(self, y_true, y_pred)`` (own or inherited)."""
+    from wce_lint.analysis.classes import has_framework_base, method_of
+    from wce_lint.analysis.provenance import INSTANCE
+
+    origin = origin_of(module, value, statement)
+    if origin is None or origin.kind not in (INSTANCE, MODEL) or origin.cls is None or origin.home is None:
+        return None
+    if not any(has_framework_base(origin.home, origin.cls, base) for base in KERAS_LOSS_BASES):
+        return None
+    return method_of(origin.home, origin.cls, "call")
+
+
+KERAS_LOSS_BASES = ("keras.losses.Loss", "keras.Loss")
 
 
 def _returned_function(module: ModuleContext, value: cst.BaseExpression, statement: StatementInfo):  # type: ignore[no-untyped-def]
