@@ -229,6 +229,7 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
         home, function, method = callee
         if site.statement.scope is function.node:
             continue  # a recursive call
+        found.extend(_loss_object_calls(module, site, home, function, method, traces))
         by_loss: dict[int, list[SlotSink]] = {}
         for sink in function_sinks(home, function):
             by_loss.setdefault(id(sink.loss.anchor), []).append(sink)
@@ -264,6 +265,86 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     module.cache["call_site_traces"] = traces
     module.cache["call_site_loss_calls"] = found
     return found
+
+
+@dataclass(frozen=True)
+class LossParameterUse:
+    """``criterion(model(x), y)`` in a function whose parameter ``criterion`` is invoked like a loss object:
+    which of the function's parameters each positional argument is (and whether it is called), so a call
+    ``train(Net(), loader, nn.BCEWithLogitsLoss())`` pairs the loss object with the model it is given."""
+
+    loss_parameter: cst.Param
+    call: cst.Call
+    home: ModuleContext
+    arguments: tuple[tuple[cst.Param, bool] | None, ...]  # per positional argument: (parameter, called)
+
+
+def loss_parameter_uses(home: ModuleContext, function: FunctionInfo) -> list[LossParameterUse]:
+    """The invocations of ``function``'s parameters as loss objects, in its body (memoised; not through
+    helpers)."""
+    key = ("loss_parameter_uses", id(function.node))
+    cached = home.cache.get(key)
+    if cached is None:
+        cached = []
+        for site in home.calls:
+            if not isinstance(site.node.func, cst.Name) or not _inside(home, site.statement.scope, function.node):
+                continue
+            callee = _parameter_use(home, function, site.node.func, site.statement)
+            if callee is None or any(a.star for a in site.node.args):
+                continue
+            positional = [a for a in site.node.args if a.keyword is None]
+            uses = tuple(_parameter_use(home, function, a.value, site.statement, calls_allowed=True)
+                         for a in positional)
+            if any(u is not None for u in uses):
+                cached.append(LossParameterUse(callee[0], site.node, home, uses))
+        home.cache[key] = cached
+    return cached  # type: ignore[return-value]
+
+
+def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, function: FunctionInfo,  # type: ignore[no-untyped-def]
+                       method: bool, traces: dict) -> list[LossCall]:
+    """A call passing a loss object and a model (or a prediction) to a function that invokes one on the other:
+    a loss call of that object with the prediction slot filled from this call's arguments."""
+    from wce_lint.analysis.losses import expects, from_logits
+    from wce_lint.analysis.provenance import LOSS_OBJECT
+
+    found = []
+    for use in loss_parameter_uses(home, function):
+        passed = argument_for(function.node, use.loss_parameter, site.node, method)
+        loss_object = origin_of(module, passed.value, site.statement) if passed is not None else None
+        if loss_object is None or loss_object.kind != LOSS_OBJECT or loss_object.loss is None:
+            continue
+        api = loss_object.loss
+        positional = api.call_parameters.positional
+        index = positional.index(api.logits) if api.logits in positional else None
+        carried = use.arguments[index] if index is not None and index < len(use.arguments) else None
+        if carried is None:
+            continue
+        parameter, called = carried
+        prediction = argument_for(function.node, parameter, site.node, method)
+        construction = _construction(module, loss_object.node)
+        if prediction is None or construction is None:
+            continue
+        owner, built = construction
+        where = f"{home.short_path()}:{home.line(use.call)}"
+        step = TraceStep(f"`{function.name}` invokes `{use.loss_parameter.name.value}` on "
+                         f"`{parameter.name.value}{'(…)' if called else ''}` ({where})", use.call)
+        traces.setdefault(id(prediction.value), (step,))
+        found.append(LossCall(api, site.node, Binding({api.logits: prediction}, (), True), site.statement,
+                              via=(step,), written=owner.code(built.constructor.func),  # type: ignore[union-attr]
+                              fixed_expects=expects(owner, built), fixed_from_logits=from_logits(owner, built),
+                              called_slots=frozenset({api.logits}) if called else frozenset()))
+    return found
+
+
+def _construction(module: ModuleContext, node: cst.CSTNode):  # type: ignore[no-untyped-def]
+    """(module, LossCall) of the loss object built at ``node``: in ``module`` or another loaded module."""
+    owner = module if module.statement_of(node) is not None else (
+        module.project.owner_of(node) if module.project is not None else None)
+    if owner is None:
+        return None
+    built = next((loss for loss in direct_loss_calls(owner) if loss.constructor is node), None)
+    return (owner, built) if built is not None else None
 
 
 def _alternatives(sinks: list[SlotSink]) -> list[list[SlotSink]]:
