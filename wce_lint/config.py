@@ -215,7 +215,7 @@ def _loss_apis(value: Any, where: str) -> tuple[Any, ...]:
 
 def _producers(value: Any, where: str) -> tuple[Any, ...]:
     """``[tool.wce-lint.producers."qualified.name"]``: functions or layers whose output is an activation's."""
-    from wce_lint.analysis.provenance import producers_from_table
+    from wce_lint.analysis.producers import producers_from_table
 
     try:
         return producers_from_table(value)

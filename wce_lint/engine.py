@@ -382,7 +382,7 @@ def _lint_text(
     from wce_lint.analysis.tf_generation import SETTINGS_KEY
 
     use_user_apis(settings.loss_apis)  # before the project's summaries are computed: they ask the table
-    from wce_lint.analysis.provenance import use_user_producers
+    from wce_lint.analysis.producers import use_user_producers
 
     use_user_producers(settings.producers)
     project = _attach_project(context, path)

@@ -19,10 +19,16 @@ import libcst as cst
 
 from wce_lint.analysis.apis import LossAPI, loss_api
 from wce_lint.analysis.classes import (
-    attribute_assignments, called_method, context_free, context_key, has_framework_base, method_of, receiving,
-    self_class, super_method,
+    attribute_assignments, called_method, context_key, has_framework_base, method_of, receiving, self_class,
+    super_method,
 )
 from wce_lint.analysis.dataflow import reaching_definitions
+from wce_lint.analysis.producers import (  # the producer tables, also asked of the evaluator by its clients
+    ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, ACTIVATION_METHODS, CLIP_FUNCTIONS, CLIP_METHODS, DENSE_FUNCTIONS,
+    INVERSE_ACTIVATIONS, LINEAR, LOG_SIGMOID, LOG_SOFTMAX, MODEL_RETURNING_METHODS, MODEL_WRAPPERS,
+    ONE_HOT_FUNCTIONS, PROBABILITY_ACTIVATIONS, SIGMOID, SOFTMAX, TRANSPARENT_FUNCTIONS, TRANSPARENT_METHODS,
+    WIDTH_KEEPING_FUNCTIONS, WIDTH_KEEPING_METHODS, _ACTIVATION_METHOD_ARGUMENTS,
+)
 from wce_lint.analysis.module import ClassInfo, Definition, FunctionInfo, ModuleContext, StatementInfo
 from wce_lint.rule import TraceStep
 
@@ -36,117 +42,9 @@ TUPLE = "tuple"  # a tuple of values, each with its own origin (``return validit
 MAPPING = "mapping"  # a dict literal with string keys, each value with its own origin (``{"probs": p}``)
 PARAMETER = "parameter"  # a parameter of the function being analysed: known only at its call sites
 INSTANCE = "instance"  # an object of a class of the project (its methods and forward/call are followed)
-
-SIGMOID, SOFTMAX, LOG_SOFTMAX, LOG_SIGMOID, LINEAR = "sigmoid", "softmax", "log_softmax", "log_sigmoid", "linear"
-PROBABILITY_ACTIVATIONS = frozenset({SIGMOID, SOFTMAX})
+FUNCTION = "function"  # a lambda (calling it gives what its body produces)
 
 MAX_DEPTH = 12
-
-# Activation functions by canonical qualified name.
-ACTIVATION_FUNCTIONS: dict[str, str] = {}
-for _prefix in ("tensorflow.math", "tensorflow.nn", "tensorflow", "keras.activations", "keras.ops",
-                "keras.backend", "torch", "torch.nn.functional", "torch.special", "jax.nn", "jax.numpy",
-                "flax.linen", "scipy.special", "tensorflow.compat.v1.nn", "tensorflow.compat.v1",
-                "tensorflow.compat.v1.math"):
-    for _name, _kind in (("sigmoid", SIGMOID), ("softmax", SOFTMAX), ("log_softmax", LOG_SOFTMAX),
-                         ("log_sigmoid", LOG_SIGMOID), ("logsigmoid", LOG_SIGMOID), ("expit", SIGMOID)):
-        ACTIVATION_FUNCTIONS[f"{_prefix}.{_name}"] = _kind
-# Tensor methods (torch): x.sigmoid(), x.softmax(dim), x.log_softmax(dim).
-ACTIVATION_METHODS = {"sigmoid": SIGMOID, "sigmoid_": SIGMOID, "softmax": SOFTMAX, "log_softmax": LOG_SOFTMAX}
-# Activation modules/layers: nn.Sigmoid()(x), layers.Softmax()(x).
-ACTIVATION_LAYERS = {"torch.nn.Sigmoid": SIGMOID, "torch.nn.Softmax": SOFTMAX, "torch.nn.LogSoftmax": LOG_SOFTMAX,
-                     "torch.nn.LogSigmoid": LOG_SIGMOID, "keras.layers.Softmax": SOFTMAX}
-# The built-in producer tables, kept apart from the run's own entries (``[tool.wce-lint.producers]``).
-_BUILTIN_ACTIVATION_FUNCTIONS = dict(ACTIVATION_FUNCTIONS)
-_BUILTIN_ACTIVATION_LAYERS = dict(ACTIVATION_LAYERS)
-PRODUCER_ACTIVATIONS = (SIGMOID, SOFTMAX, LOG_SOFTMAX, LOG_SIGMOID, LINEAR)
-PRODUCER_KINDS = ("function", "layer")
-_ACTIVE_PRODUCERS: tuple[tuple[str, str, str], ...] = ()
-
-
-def producers_from_table(table: object) -> tuple[tuple[str, str, str], ...]:
-    """``{"mylib.hard_sigmoid": {"activation": "sigmoid", "kind": "function"}}`` → validated entries
-    (qualified name, activation, kind); ``ValueError("key: message")`` names the bad key."""
-    from wce_lint.analysis.names import canonical
-
-    if not isinstance(table, dict):
-        raise ValueError(': expected a table of [producers."qualified.name"] tables')
-    entries = []
-    for name, entry in table.items():
-        where = f'"{name}"'
-        if not isinstance(name, str) or not all(part.isidentifier() for part in name.split(".")) or "." not in name:
-            raise ValueError(f"{where}: expected a qualified name such as \"mylib.ops.hard_sigmoid\"")
-        if not isinstance(entry, dict):
-            raise ValueError(f"{where}: expected a table with `activation` (and `kind`)")
-        unknown = sorted(set(entry) - {"activation", "kind"})
-        if unknown:
-            raise ValueError(f"{where}.{unknown[0]}: unknown key (allowed: activation, kind)")
-        activation = entry.get("activation")
-        if activation not in PRODUCER_ACTIVATIONS:
-            raise ValueError(f"{where}.activation: expected one of {', '.join(PRODUCER_ACTIVATIONS)}, got {activation!r}")
-        kind = entry.get("kind", "function")
-        if kind not in PRODUCER_KINDS:
-            raise ValueError(f"{where}.kind: expected one of {', '.join(PRODUCER_KINDS)}, got {kind!r}")
-        entries.append((canonical(name), activation, kind))
-    return tuple(entries)
-
-
-def use_user_producers(entries: tuple[tuple[str, str, str], ...]) -> None:
-    """Install the run's own producers: the tables are updated in place, so every module holding them sees it."""
-    global _ACTIVE_PRODUCERS
-    if entries == _ACTIVE_PRODUCERS:
-        return
-    _ACTIVE_PRODUCERS = entries
-    ACTIVATION_FUNCTIONS.clear()
-    ACTIVATION_FUNCTIONS.update(_BUILTIN_ACTIVATION_FUNCTIONS)
-    ACTIVATION_LAYERS.clear()
-    ACTIVATION_LAYERS.update(_BUILTIN_ACTIVATION_LAYERS)
-    for name, activation, kind in entries:
-        (ACTIVATION_FUNCTIONS if kind == "function" else ACTIVATION_LAYERS)[name] = activation
-
-
-CLIP_FUNCTIONS = frozenset({"tensorflow.clip_by_value", "tensorflow.math.clip_by_value", "torch.clamp",
-                            "torch.clip", "jax.numpy.clip", "numpy.clip", "keras.ops.clip",
-                            "tensorflow.experimental.numpy.clip"})
-CLIP_METHODS = frozenset({"clamp", "clip", "clamp_", "clip_"})
-ONE_HOT_FUNCTIONS = frozenset({"tensorflow.one_hot", "torch.nn.functional.one_hot", "jax.nn.one_hot",
-                               "keras.utils.to_categorical", "keras.ops.one_hot"})
-# Operations that change a tensor's shape or dtype but not what its values mean.
-TRANSPARENT_FUNCTIONS = frozenset({
-    "tensorflow.reshape", "tensorflow.squeeze", "tensorflow.expand_dims", "tensorflow.cast",
-    "tensorflow.identity", "tensorflow.convert_to_tensor", "torch.reshape", "torch.squeeze", "torch.unsqueeze",
-    "torch.flatten", "jax.numpy.reshape", "jax.numpy.squeeze", "numpy.squeeze", "numpy.reshape",
-    "tensorflow.stop_gradient", "keras.ops.reshape", "keras.ops.squeeze",
-})
-# Inverse activations give logits back: torch.logit(p) / scipy's logit are raw scores, not probabilities.
-INVERSE_ACTIVATIONS = frozenset({"torch.logit", "torch.special.logit", "scipy.special.logit", "jax.scipy.special.logit"})
-# TF1-era layer *functions* return the layer's output tensor: (activation parameter, activation when absent).
-# `activation` is the third parameter of tf.layers.dense; fully_connected defaults to ReLU.
-DENSE_FUNCTIONS: dict[str, tuple[str, str | None]] = {
-    "tensorflow.layers.dense": ("activation", LINEAR),
-    "tensorflow.compat.v1.layers.dense": ("activation", LINEAR),
-    "tensorflow.contrib.layers.fully_connected": ("activation_fn", "other"),
-    "tensorflow.contrib.slim.fully_connected": ("activation_fn", "other"),
-    "tf_slim.fully_connected": ("activation_fn", "other"),
-    "tf_slim.layers.fully_connected": ("activation_fn", "other"),
-}
-# Calls that wrap a model and call it when called (the wrapper's outputs are the model's).
-MODEL_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
-                            "torch.nn.parallel.DistributedDataParallel", "torch.compile", "torch.jit.script"})
-# Methods of a model that return the model itself.
-MODEL_RETURNING_METHODS = frozenset({"eval", "train", "requires_grad_", "share_memory"})
-# Tensor activation methods and how many arguments they take (`x.sigmoid()`, `x.softmax(1)`).
-_ACTIVATION_METHOD_ARGUMENTS = {"sigmoid": 0, "sigmoid_": 0, "softmax": 1, "log_softmax": 1}
-# Of those, the ones that keep the shape (the width of the last axis) too.
-WIDTH_KEEPING_FUNCTIONS = frozenset({"tensorflow.cast", "tensorflow.identity", "tensorflow.convert_to_tensor",
-                                     "tensorflow.stop_gradient"})
-FUNCTION = "function"  # a lambda (calling it gives what its body produces)
-TRANSPARENT_METHODS = frozenset({"reshape", "view", "squeeze", "unsqueeze", "flatten", "float", "double",
-                                 "half", "to", "type", "contiguous", "view_as", "reshape_as", "detach", "cpu",
-                                 "cuda", "astype"})
-WIDTH_KEEPING_METHODS = frozenset({"float", "double", "half", "to", "type", "contiguous", "detach", "cpu", "cuda",
-                                   "astype"})
-
 
 @dataclass(frozen=True)
 class Origin:
@@ -764,24 +662,6 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     return agree(origins)
 
 
-def function_referenced(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo | None
-                        ) -> tuple[ModuleContext, FunctionInfo] | None:
-    """The project function a name refers to (not a call of it): a ``def`` of this module every binding
-    reaching ``at`` agrees on, or one imported from another module of the project."""
-    if at is None:
-        return None
-    names = module.qualified_names(node)
-    if names:
-        from wce_lint.analysis.project import resolve_symbol
-
-        symbol = resolve_symbol(module, names)
-        return symbol if symbol is not None and isinstance(symbol[1], FunctionInfo) else None  # type: ignore[return-value]
-    if isinstance(node, cst.Name):
-        function = _Tracer(module, at, 0)._local_function(node.value)
-        return (module, function) if function is not None else None
-    return None
-
-
 def _parameter_free(origin: Origin | None) -> bool:
     if origin is None or origin.kind in (PARAMETER, PENDING):
         return False
@@ -803,145 +683,6 @@ def _layers_changed(module: ModuleContext, receiver: str) -> bool:
     from wce_lint.analysis.dataflow import key_writes
 
     return any(w.changes_layers for w in key_writes(module, receiver, None))
-
-
-def argument_for(function: cst.FunctionDef, param: cst.Param, call: cst.Call,
-                 method: bool) -> cst.Arg | None:
-    """The argument ``call`` passes for ``param`` of ``function`` (``self`` skipped for methods); None when
-    unknown (``*args``/``**kwargs`` at the call, a star parameter, the default)."""
-    from wce_lint.analysis.apis import Signature
-    from wce_lint.analysis.calls import bind
-
-    params = function.params
-    if param is params.star_arg or param is params.star_kwarg:
-        return None
-    positional = [p.name.value for p in (*params.posonly_params, *params.params)]
-    if method and positional:
-        positional = positional[1:]
-    signature = Signature(tuple(positional), tuple(p.name.value for p in params.kwonly_params))
-    return bind(signature, call).get(param.name.value)
-
-
-# Decorators that return the function they decorate, or one that computes the same values.
-TRANSPARENT_DECORATORS = frozenset({
-    "tensorflow.function", "torch.no_grad", "torch.inference_mode", "torch.jit.script", "jax.jit",
-    "functools.wraps", "staticmethod", "classmethod", "property", "torch.compile",
-})
-
-
-def is_followable(module: ModuleContext, function: FunctionInfo) -> tuple[bool, bool]:
-    """(whether calls of ``function`` may be followed into it, whether it is called without ``self``):
-    a decorator we do not know may replace it with anything."""
-    static = False
-    for decorator in getattr(function.node, "decorators", ()):  # a lambda has none
-        expression = decorator.decorator
-        if isinstance(expression, cst.Call):
-            expression = expression.func
-        names = module.qualified_names(expression)
-        if isinstance(expression, cst.Name) and expression.value in ("staticmethod", "classmethod", "property"):
-            static = static or expression.value == "staticmethod"
-            continue
-        if not names & TRANSPARENT_DECORATORS:
-            return False, False
-    return True, static
-
-
-def callee_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None,
-              depth: int = 0) -> tuple[ModuleContext, FunctionInfo, bool] | None:
-    """The function of the project a call runs — (its module, its info, whether ``self`` is bound) — for a
-    plain or imported function, ``self.method(…)``, ``obj.method(…)`` on an instance of a project class,
-    and an instance called as a function (its ``forward``/``call``); None for anything else."""
-    if at is None or depth > MAX_DEPTH:
-        return None
-    # asked for every call by the summaries of loss slots and of logs
-    key = ("callee", id(call), context_key(module, at))
-    if key in module.cache:
-        return module.cache[key]  # type: ignore[return-value]
-    module.cache[key] = None
-    found = _callee(module, call, at, depth)
-    result = None
-    if found is not None:
-        home, function, method = found
-        followable, static = is_followable(home, function)
-        if followable:
-            result = home, function, method and not static
-    module.cache[key] = result
-    return result
-
-
-def initializer_of(module: ModuleContext, call: cst.Call, at: StatementInfo | None
-                   ) -> tuple[ModuleContext, FunctionInfo, bool] | None:
-    """The ``__init__`` (own or inherited from a project base) that building an instance of a project class
-    runs — ``Wrapper(w)`` — as (its module, its info, True: ``self`` is bound); None for anything else."""
-    if at is None:
-        return None
-    key = ("initializer", id(call), context_key(module, at))
-    if key in module.cache:
-        return module.cache[key]  # type: ignore[return-value]
-    found = None
-    names = module.qualified_names(call.func)
-    owner: "tuple[ModuleContext, ClassInfo] | None" = None
-    if names:
-        from wce_lint.analysis.project import resolve_symbol
-
-        symbol = resolve_symbol(module, names)
-        if symbol is not None and isinstance(symbol[1], ClassInfo):
-            owner = symbol  # type: ignore[assignment]
-    elif isinstance(call.func, cst.Name):
-        cls = module.classes.get(call.func.value)
-        definitions = bindings(module, call.func.value, at)
-        if cls is not None and definitions and all(d.target is cls.node for d in definitions):
-            owner = (module, cls)
-    if owner is not None:
-        method = context_free(owner[0], owner[1], method_of(owner[0], owner[1], "__init__"))
-        if method is not None and is_followable(method[0], method[1])[0]:
-            found = method[0], method[1], True
-    module.cache[key] = found
-    return found
-
-
-def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,
-            depth: int) -> tuple[ModuleContext, FunctionInfo, bool] | None:
-    func = call.func
-    names = module.qualified_names(func)
-    tracer = _Tracer(module, at, depth)
-    if names:
-        from wce_lint.analysis.project import resolve_symbol
-
-        symbol = resolve_symbol(module, names)
-        if symbol is not None and isinstance(symbol[1], FunctionInfo):
-            return symbol[0], symbol[1], False
-        return None
-    if isinstance(func, cst.Name):
-        function = tracer._local_function(func.value)
-        if function is not None:
-            return module, function, False
-    if isinstance(func, cst.Attribute):
-        if isinstance(func.value, cst.Name) and func.value.value == "self":
-            owner = self_class(module, at)
-            found = method_of(*owner, func.attr.value) if owner is not None else None
-            if found is not None:
-                return (*found, True)
-        if isinstance(func.value, cst.Call):
-            parent = super_method(module, func.value, at, func.attr.value)
-            if parent is not None:
-                return parent[0], parent[1], True
-        receiver = tracer.sub(func.value)
-        if receiver is not None and receiver.cls is not None and receiver.home is not None:
-            method = context_free(receiver.home, receiver.cls, method_of(receiver.home, receiver.cls, func.attr.value))
-            if method is not None:
-                return method[0], method[1], True
-            if func.attr.value not in ("forward", "call", "__call__"):
-                return None
-        elif receiver is not None:
-            return None
-    if isinstance(func, (cst.Name, cst.Attribute, cst.Call)):
-        callee = tracer.sub(func)
-        if callee is not None and callee.cls is not None and callee.home is not None:
-            forward = context_free(callee.home, callee.cls, called_method(callee.home, callee.cls))
-            if forward is not None:
-                return forward[0], forward[1], True
-    return None
 
 
 def agree(origins: "list[Origin | None]") -> Origin | None:
@@ -1019,3 +760,9 @@ def _literal_index(node: cst.Subscript) -> int | str | None:
 def _is_one(node: cst.BaseExpression) -> bool:
     return (isinstance(node, cst.Integer) and node.value == "1") or (
         isinstance(node, cst.Float) and float(node.value) == 1.0)
+
+
+# Call resolution lives in `callees`; these names are asked of the evaluator by its clients too.
+from wce_lint.analysis.callees import (  # noqa: E402 — after the evaluator, which `callees` imports lazily
+    TRANSPARENT_DECORATORS, argument_for, callee_of, function_referenced, initializer_of, is_followable,
+)
