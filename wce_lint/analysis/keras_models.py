@@ -225,6 +225,9 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
     if torch:
         # `nn.Sequential(nn.Linear(4, 1), *extra)`: only the layers after the last starred one are known
         layers = [a.value for a in _after_last_star(call.args, lambda a: bool(a.star)) if a.keyword is None]
+        named = _ordered_dict_layers(module, call)
+        if named is not None:  # `nn.Sequential(OrderedDict([("fc", nn.Linear(8, 1)), ("act", nn.Sigmoid())]))`
+            layers = named
     else:
         first = call.args[0].value if call.args and call.args[0].keyword is None else next(
             (a.value for a in call.args if a.keyword and a.keyword.value == "layers"), None)
@@ -239,6 +242,23 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
     units, units_node = last_width(module, layers, at, depth)
     return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)),
                   units=units, units_node=units_node)
+
+
+def _ordered_dict_layers(module: ModuleContext, call: cst.Call) -> list[cst.BaseExpression] | None:
+    """The layers of ``nn.Sequential(OrderedDict([(name, layer), …]))``, in order; None for any other form."""
+    if len(call.args) != 1 or call.args[0].keyword is not None or call.args[0].star:
+        return None
+    inner = call.args[0].value
+    if not isinstance(inner, cst.Call) or not module.qualified_names(inner.func) & {"collections.OrderedDict"} \
+            or len(inner.args) != 1 or not isinstance(inner.args[0].value, (cst.List, cst.Tuple)):
+        return None
+    layers = []
+    for element in inner.args[0].value.elements:
+        pair = element.value
+        if isinstance(element, cst.StarredElement) or not isinstance(pair, cst.Tuple) or len(pair.elements) != 2:
+            return None
+        layers.append(pair.elements[1].value)
+    return layers
 
 
 def _after_last_star(items, is_star):  # type: ignore[no-untyped-def]

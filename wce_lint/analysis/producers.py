@@ -99,6 +99,8 @@ DENSE_FUNCTIONS: dict[str, tuple[str, str | None]] = {
 # Calls that wrap a model and call it when called (the wrapper's outputs are the model's).
 MODEL_WRAPPERS = frozenset({"torch.nn.DataParallel", "torch.nn.parallel.DataParallel",
                             "torch.nn.parallel.DistributedDataParallel", "torch.compile", "torch.jit.script"})
+# Containers of layers indexed like the dict or list literal they are built from.
+MODULE_CONTAINERS = frozenset({"torch.nn.ModuleDict", "torch.nn.ModuleList"})
 # Methods of a model that return the model itself.
 MODEL_RETURNING_METHODS = frozenset({"eval", "train", "requires_grad_", "share_memory"})
 # Tensor activation methods and how many arguments they take (`x.sigmoid()`, `x.softmax(1)`).

@@ -25,7 +25,7 @@ from wce_lint.analysis.classes import (
 from wce_lint.analysis.dataflow import reaching_definitions
 from wce_lint.analysis.producers import (  # the producer tables, also asked of the evaluator by its clients
     ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, ACTIVATION_METHODS, CLIP_FUNCTIONS, CLIP_METHODS, DENSE_FUNCTIONS,
-    INVERSE_ACTIVATIONS, LINEAR, LOG_SIGMOID, LOG_SOFTMAX, MODEL_RETURNING_METHODS, MODEL_WRAPPERS,
+    INVERSE_ACTIVATIONS, LINEAR, LOG_SIGMOID, LOG_SOFTMAX, MODEL_RETURNING_METHODS, MODEL_WRAPPERS, MODULE_CONTAINERS,
     ONE_HOT_FUNCTIONS, PROBABILITY_ACTIVATIONS, SIGMOID, SOFTMAX, TRANSPARENT_FUNCTIONS, TRANSPARENT_METHODS,
     WIDTH_KEEPING_FUNCTIONS, WIDTH_KEEPING_METHODS, _ACTIVATION_METHOD_ARGUMENTS,
 )
@@ -368,6 +368,9 @@ class _Tracer:
                 return Origin(CLIP, node, None, api_text, inner=inner)
             if name in ONE_HOT_FUNCTIONS:
                 return Origin(ONE_HOT, node, None, api_text)
+            if name in MODULE_CONTAINERS:  # `nn.ModuleDict({"cls": head})["cls"]`, `nn.ModuleList([a, b])[1]`
+                inner = self.first_argument(node)
+                return inner if inner is not None and inner.kind in (MAPPING, TUPLE) else None
             if name in MODEL_WRAPPERS:  # `nn.DataParallel(net)`, `torch.compile(net)`: calling it calls `net`
                 inner = self.first_argument(node)
                 return inner if inner is not None and inner.kind in (MODEL, INSTANCE) else None
@@ -389,8 +392,8 @@ class _Tracer:
             return result
         if isinstance(func, cst.Attribute):
             return self.method_call(node, func)
-        if isinstance(func, cst.Call):
-            # `nn.Sigmoid()(x)`, `Dense(1, activation="sigmoid")(x)`, `Model(...)(x)`
+        if isinstance(func, (cst.Call, cst.Subscript)):
+            # `nn.Sigmoid()(x)`, `Dense(1, activation="sigmoid")(x)`, `Model(...)(x)`, `self.heads["cls"](x)`
             return self.called(self.sub(func), node, api_text)
         if isinstance(func, cst.Name):
             if func.value == "self":  # `self(x)` in a method (a LightningModule's training_step): its forward
@@ -650,7 +653,7 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
     project bases."""
     origins = []
     assignments = attribute_assignments(module, owner, attribute)
-    if any(_layers_changed(home, f"self.{attribute}") for home in {id(h): h for h, _, _, _ in assignments}.values()):
+    if _layers_changed(module, owner, f"self.{attribute}"):
         return None  # `self.net.append(nn.Sigmoid())`, `self.net[-1] = …`: which layers it holds is not known
     for home, value, statement, path in assignments:
         origin = origin_of(home, value, statement, depth + 1)
@@ -679,10 +682,18 @@ def called_result(module: ModuleContext, node: cst.BaseExpression, at: Statement
                   units_node=callee.units_node)
 
 
-def _layers_changed(module: ModuleContext, receiver: str) -> bool:
+def _layers_changed(module: ModuleContext, owner: ClassInfo, receiver: str) -> bool:
+    """Whether a method of ``owner`` or of one of its project bases changes the layers ``self.<x>`` holds."""
+    from wce_lint.analysis.classes import enclosing_class, linearization
     from wce_lint.analysis.dataflow import key_writes
 
-    return any(w.changes_layers for w in key_writes(module, receiver, None))
+    for home, entry in linearization(module, owner):
+        if home is None or not isinstance(entry, ClassInfo):
+            continue
+        if any(w.changes_layers and enclosing_class(home, w.statement) is entry
+               for w in key_writes(home, receiver, None)):
+            return True
+    return False
 
 
 def agree(origins: "list[Origin | None]") -> Origin | None:
