@@ -135,6 +135,13 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
         if loss.statement is None or not _inside(home, loss.statement.scope, function.node):
             continue  # (a loss in a closure of `function` reads `function`'s parameters too)
         bindings = [(loss.arguments, False), (loss.constructor_arguments if loss.api.is_class else None, True)]
+        for in_constructor, forwarded in _forwarded_keywords(home, function, loss):
+            # `F.binary_cross_entropy_with_logits(x, y, **kwargs)`: the caller's keywords land in the loss
+            where = f"{home.short_path()}:{home.line(forwarded)}"
+            step = TraceStep(f"`**{forwarded.value.value}` is passed on to `{_written(home, loss)}` in `{name}` "  # type: ignore[attr-defined]
+                             f"({where})", forwarded.value)
+            star = function.node.params.star_kwarg
+            sinks.append(SlotSink(star, KEYWORDS, loss, home, (step,), 0, False, in_constructor))  # type: ignore[arg-type]
         for binding, in_constructor in bindings:
             for slot, argument in binding.arguments.items() if binding is not None else ():
                 use = _parameter_use(home, function, argument.value, loss.statement,
@@ -200,6 +207,34 @@ def _parameter_use(home: ModuleContext, function: FunctionInfo, value: cst.BaseE
     return origin.node, origin.called  # type: ignore[return-value]
 
 
+KEYWORDS = "**"  # the slot of a sink for `**kwargs` passed on to a loss: the caller's keywords, by name
+
+
+def _forwarded_keywords(home: ModuleContext, function: FunctionInfo, loss: LossCall):  # type: ignore[no-untyped-def]
+    """The ``**kwargs`` arguments of ``loss`` (its call, or its constructor) that are ``function``'s own
+    ``**kwargs`` parameter, unchanged: (in the constructor, the argument)."""
+    star = getattr(function.node.params, "star_kwarg", None)
+    if not isinstance(star, cst.Param):
+        return
+    for in_constructor, call in ((False, loss.call), (True, loss.constructor if loss.api.is_class else None)):
+        for argument in call.args if call is not None else ():
+            if argument.star == "**" and isinstance(argument.value, cst.Name) \
+                    and argument.value.value == star.name.value and loss.statement is not None:
+                definitions = home.definitions(function.node, star.name.value)
+                if len(definitions) == 1 and definitions[0].target is star:
+                    yield in_constructor, argument
+
+
+def _keyword_arguments(function: FunctionInfo, call: cst.Call, loss: LossCall, in_constructor: bool
+                       ) -> dict[str, cst.Arg]:
+    """The keyword arguments of ``call`` that ``function``'s ``**kwargs`` receives and ``loss`` accepts."""
+    params = function.node.params
+    named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+    accepted = (loss.api.signature if in_constructor or not loss.api.is_class else loss.api.call_parameters).names
+    return {a.keyword.value: a for a in call.args
+            if a.keyword is not None and a.keyword.value not in named and a.keyword.value in accepted}
+
+
 def _inside(home: ModuleContext, scope: object, function: cst.FunctionDef | cst.Lambda) -> bool:
     """``scope`` is ``function`` or a function nested in it (``def weighted_bce(w): def loss(y, p): …``)."""
     for _ in range(16):
@@ -239,6 +274,13 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                 constructor_arguments: dict[str, cst.Arg] = {}
                 trace: tuple[TraceStep, ...] = ()
                 for sink in alternative:
+                    if sink.slot == KEYWORDS:  # the caller's keywords, through `**kwargs`
+                        passed = _keyword_arguments(function, site.node, sink.loss, sink.constructor)
+                        (constructor_arguments if sink.constructor else arguments).update(passed)
+                        for argument in passed.values():
+                            trace = trace or sink.trace
+                            traces.setdefault(id(argument.value), sink.trace)
+                        continue
                     argument = argument_for(function.node, sink.parameter, site.node, method)
                     if argument is None:
                         continue
