@@ -310,21 +310,3 @@ def subclassed(module: ModuleContext, owner: ClassInfo, call: cst.Call, depth: i
     same_width = all(k.units == first.units for k in kinds[1:])
     return Origin(MODEL, call, first.activation, name, trace=first.trace, cls=owner, home=module,
                   units=first.units if same_width else None, units_node=first.units_node if same_width else None)
-
-
-def added_layers(module: ModuleContext, name: str, scope: object, after: int, before: int) -> list[cst.BaseExpression]:
-    """Layers passed to ``name.add(...)`` in ``scope`` between two statements (program order)."""
-    layers = []
-    for site in module.calls:
-        func = site.node.func
-        if (
-            isinstance(func, cst.Attribute)
-            and func.attr.value == "add"
-            and isinstance(func.value, cst.Name)
-            and func.value.value == name
-            and site.statement.scope is scope
-            and after < site.statement.order < before
-            and site.node.args
-        ):
-            layers.append(site.node.args[0].value)
-    return layers

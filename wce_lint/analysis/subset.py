@@ -26,7 +26,7 @@ from __future__ import annotations
 import ast
 import re
 from bisect import bisect_right
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field as dataclass_field
 from typing import Callable, Iterable
 
 from wce_lint.analysis.dataflow import is_in_place_method
@@ -195,7 +195,7 @@ class _Summary:
     stored_attributes: set[str]  # every ``.name`` assigned (``self.head = …``)
     docstrings: list[tuple[int, int, int, int]]  # spans of string statements (no effect on any value)
     stores: list[tuple[str, int, int]]  # (attribute, first and last line of the assignment)
-    bases: set[str] = field(default_factory=set)  # names read by a class's bases (it inherits their methods)
+    bases: set[str] = dataclass_field(default_factory=set)  # names read by a class's bases (it inherits their methods)
 
     @property
     def attributes(self) -> set[str]:

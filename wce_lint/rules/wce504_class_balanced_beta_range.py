@@ -98,7 +98,6 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
     reported: set[int] = set()
     for weighting in effective_number_weightings(module):
         formula = short_code(module, weighting.node, 50)
-        where = TraceStep("the effective-number weighting is computed here", weighting.node)
         value = static_value(module, weighting.beta, weighting.statement)
         if value is not None:
             problem = _problem(value)
