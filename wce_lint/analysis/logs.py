@@ -23,8 +23,8 @@ import libcst as cst
 from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.provenance import (
-    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, callee_of,
-    origin_of,
+    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, called_result,
+    callee_of, origin_of,
 )
 from wce_lint.analysis.values import static_value
 from wce_lint.diagnostics import Edit
@@ -93,6 +93,7 @@ class LogOfActivation:
     # For a call of a helper that takes the log of its parameter: how the helper is reached, e.g.
     # "`probs` reaches `torch.log(probs)` in `nll` (losses.py:9)"; ``log`` is then the helper's log call.
     via: str = ""
+    called: bool = False  # the helper calls what this call passes (`argument` is a model) and logs its output
 
     @property
     def kind(self) -> str:
@@ -139,17 +140,20 @@ def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: igno
         if site.statement.scope is not function.node:
             continue
         found = _log_of_activation(home, site.node, site.statement)
-        if found is not None and found.activation.is_plain_parameter and found.activation.function is function.node:
+        if found is not None and _is_parameter(found.activation) and found.activation.function is function.node:
             where = f"{home.short_path()}:{home.line(site.node)}"
-            via = f"`{found.activation.api}` reaches `{_short(home, site.node)}` in `{function.name}` ({where})"
+            what = f"`{found.activation.api}(…)`" if found.activation.called else f"`{found.activation.api}`"
+            via = f"{what} reaches `{_short(home, site.node)}` in `{function.name}` ({where})"
             sinks.append((found.activation.node, replace(found, via=via)))  # type: ignore[arg-type]
     from wce_lint.analysis.summaries import passed_on
 
-    passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink[0])
-    for _site, callee_function, (_, inner), param, argument, _called in passed:
+    passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink[0],
+                                 calls_allowed=lambda sink: not sink[1].activation.called)
+    for _site, callee_function, (_, inner), param, argument, called in passed:
         name = param.name.value
-        via = f"`{name}` is passed to `{callee_function.name}`: {inner.via}"
-        sinks.append((param, replace(inner, via=via)))
+        via = f"`{name}{'(…)' if called else ''}` is passed to `{callee_function.name}`: {inner.via}"
+        activation = replace(inner.activation, called=True) if called else inner.activation
+        sinks.append((param, replace(inner, via=via, activation=activation)))
     return sinks, complete
 
 
@@ -171,7 +175,12 @@ def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
             argument = argument_for(function.node, param, site.node, method)
             if argument is None:
                 continue
-            found = _resolve(module, argument.value, site.statement, 0)
+            if sink.activation.called:  # `evaluate(Net(), x)` where `evaluate` takes `torch.log(model(x))`
+                output = called_result(module, argument.value, site.statement)
+                found = _Found(output, output.complement, (), output.trace) if output is not None and \
+                    output.activation in (SIGMOID, SOFTMAX) else None
+            else:
+                found = _resolve(module, argument.value, site.statement, 0)
             if found is None or found.activation.kind == PARAMETER:
                 continue
             complement = found.complement ^ sink.complement
@@ -179,7 +188,7 @@ def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
                 continue
             found_logs.append(LogOfActivation(
                 sink.log, argument.value, sink.log_api, sink.framework, found.activation, complement,
-                (*found.guards, *sink.guards), found.trace, False, site.statement, sink.via,
+                (*found.guards, *sink.guards), found.trace, False, site.statement, sink.via, sink.activation.called,
             ))
     return found_logs
 
@@ -256,13 +265,13 @@ def _resolve(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
         # A model's output counts like the activation it ends in: `torch.log(D(x))`.
         if origin.kind in (ACTIVATION, MODEL_OUTPUT) and origin.activation in (SIGMOID, SOFTMAX):
             return _Found(origin, origin.complement, (), origin.trace)
-        if origin.is_plain_parameter:
+        if _is_parameter(origin):
             return _Found(origin, False, (), ())  # known at the call sites only (``log_sinks``)
         inner = origin.inner
         if origin.kind == CLIP and inner is not None and inner.kind in (ACTIVATION, MODEL_OUTPUT) \
                 and inner.activation in (SIGMOID, SOFTMAX):
             return _Found(inner, inner.complement, (Guard(CLIPPED, origin.node),), (*origin.trace, *inner.trace))
-        if origin.kind == CLIP and inner is not None and inner.is_plain_parameter:
+        if origin.kind == CLIP and inner is not None and _is_parameter(inner):
             return _Found(inner, False, (Guard(CLIPPED, origin.node),), ())
     if isinstance(node, cst.Name):
         return _through_assignments(module, node, at, depth)
@@ -270,6 +279,11 @@ def _resolve(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
 
 
 _NOT_FOUND = _Found(Origin(ACTIVATION, cst.Name("_")), False, (), ())  # a guard whose inner value is unknown
+
+
+def _is_parameter(origin: Origin) -> bool:
+    """A parameter as the caller passes it, or what calling it gives (``torch.log(model(x))``)."""
+    return origin.kind == PARAMETER and not origin.path
 
 
 def _binary(module: ModuleContext, node: cst.BinaryOperation, at: StatementInfo, depth: int) -> _Found | None:

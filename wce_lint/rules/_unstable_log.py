@@ -50,7 +50,10 @@ def findings(module: "ModuleContext", kind: str) -> Iterator[Finding]:
                            f"use `{op}` on the logits")
         else:
             consequence = f"which {_WHY[(kind, found.complement)]}; use `{op}` on the logits"
-        if found.via:  # a helper takes the log of what this call passes: say so where the value is passed
+        if found.via and found.called:  # a helper calls the model this call passes and logs its output
+            message = (f"`{short_code(module, found.argument)}` is {produced} and "
+                       f"{found.via}, the log of {minus}a {kind} output, {consequence}")
+        elif found.via:  # a helper takes the log of what this call passes: say so where the value is passed
             message = (f"`{short_code(module, found.argument)}` is the output of {produced} and {found.via}, "
                        f"the log of {minus}a {kind} output, {consequence}")
         elif found.guards:
