@@ -223,8 +223,9 @@ def last_layer(module: ModuleContext, layers: list[cst.BaseExpression], at: Stat
 def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int, api_text: str,
                 torch: bool) -> Origin | None:
     if torch:
-        # `nn.Sequential(nn.Linear(4, 1), *extra)`: only the layers after the last starred one are known
-        layers = [a.value for a in _after_last_star(call.args, lambda a: bool(a.star)) if a.keyword is None]
+        # `nn.Sequential(nn.Linear(4, 1), *extra)`: what follows the last starred list we cannot read is known;
+        # `nn.Sequential(*layers)` with `layers = [...]; layers.append(...)` is read
+        layers = _known_tail(module, [(a.value, bool(a.star)) for a in call.args if a.keyword is None], at)
         named = _ordered_dict_layers(module, call)
         if named is not None:  # `nn.Sequential(OrderedDict([("fc", nn.Linear(8, 1)), ("act", nn.Sigmoid())]))`
             layers = named
@@ -233,15 +234,79 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
             (a.value for a in call.args if a.keyword and a.keyword.value == "layers"), None)
         if first is None:
             return Origin(MODEL, call, None, api_text)  # layers come from .add(...)
-        if not isinstance(first, (cst.List, cst.Tuple)):
-            return None
-        layers = [e.value for e in _after_last_star(first.elements, lambda e: isinstance(e, cst.StarredElement))]
+        if isinstance(first, (cst.List, cst.Tuple)):
+            layers = _known_tail(module, [(e.value, isinstance(e, cst.StarredElement)) for e in first.elements], at)
+        else:  # `keras.Sequential(layers)` with a list built before
+            listed = list_layers(module, first, at)
+            if listed is None:
+                return None
+            layers = listed[0]
     last = last_layer(module, layers, at, depth)
     if last is None or last.kind != MODEL:
         return None
     units, units_node = last_width(module, layers, at, depth)
     return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)),
                   units=units, units_node=units_node)
+
+
+def _known_tail(module: ModuleContext, items: list[tuple[cst.BaseExpression, bool]],
+                at: StatementInfo) -> list[cst.BaseExpression]:
+    """The layers at the end of ``items`` (expression, starred) that are known: a starred list variable is
+    read (``list_layers``); anything before a starred value we cannot read is dropped."""
+    layers: list[cst.BaseExpression] = []
+    for value, starred in items:
+        if not starred:
+            layers.append(value)
+            continue
+        listed = list_layers(module, value, at)
+        if listed is None:
+            layers = []
+            continue
+        tail, complete = listed
+        layers = [*layers, *tail] if complete else list(tail)
+    return layers
+
+
+def list_layers(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo
+                ) -> tuple[list[cst.BaseExpression], bool] | None:
+    """What a list variable holds at ``at`` — ``layers = [nn.Linear(8, 16)]; …; layers.append(nn.Sigmoid())``
+    — as (the known tail, whether the whole list is known). An ``append`` of one layer in the binding's own
+    block extends it; any other change (a loop, a branch, ``extend``, ``+=``, an index) leaves only what is
+    appended after it known. None when the name is not one list literal bound in this scope."""
+    from wce_lint.analysis.dataflow import key_writes
+    from wce_lint.analysis.provenance import bindings
+
+    if not isinstance(node, cst.Name) or at.loops:
+        return None
+    definitions = bindings(module, node.value, at)
+    if not definitions or len(definitions) != 1 or not isinstance(definitions[0].value, cst.List):
+        return None
+    binding = definitions[0].statement
+    literal = definitions[0].value.elements
+    layers = [e.value for e in literal if not isinstance(e, cst.StarredElement)]
+    complete = len(layers) == len(literal)
+    for write in key_writes(module, node.value, None):
+        if write.statement.scope is not binding.scope:
+            if _sees(module, write.statement.scope, binding.scope, node.value):
+                return None  # changed in a function inside this scope: when is not known
+            continue  # another function's own `layers`
+        if not binding.order < write.statement.order < at.order:
+            continue
+        call = write.call
+        if write.method == "append" and call is not None and len(call.args) == 1 and not call.args[0].star \
+                and call.args[0].keyword is None and write.statement.blocks == binding.blocks \
+                and write.statement.loops == binding.loops:
+            layers.append(call.args[0].value)
+        else:
+            layers, complete = [], False
+    return layers, complete
+
+
+def _sees(module: ModuleContext, scope, home, name: str) -> bool:  # type: ignore[no-untyped-def]
+    """``scope`` is nested in ``home`` and reads ``name`` from it (does not bind it itself)."""
+    while scope is not None and scope is not home and not module.definitions(scope, name):
+        scope = module.enclosing_scope(scope)
+    return scope is home
 
 
 def _ordered_dict_layers(module: ModuleContext, call: cst.Call) -> list[cst.BaseExpression] | None:
@@ -259,12 +324,6 @@ def _ordered_dict_layers(module: ModuleContext, call: cst.Call) -> list[cst.Base
             return None
         layers.append(pair.elements[1].value)
     return layers
-
-
-def _after_last_star(items, is_star):  # type: ignore[no-untyped-def]
-    items = list(items)
-    starred = [index for index, item in enumerate(items) if is_star(item)]
-    return items[starred[-1] + 1:] if starred else items
 
 
 def _last_layer_step(module: ModuleContext, layer: Origin) -> TraceStep:
