@@ -328,9 +328,7 @@ def loss_parameter_uses(home: ModuleContext, function: FunctionInfo) -> list[Los
     cached = home.cache.get(key)
     if cached is None:
         cached = []
-        for site in home.calls:
-            if not isinstance(site.node.func, cst.Name) or not _inside(home, site.statement.scope, function.node):
-                continue
+        for site in _name_calls_inside(home, function):
             callee = _parameter_use(home, function, site.node.func, site.statement)
             if callee is None or any(a.star for a in site.node.args):
                 continue
@@ -341,6 +339,22 @@ def loss_parameter_uses(home: ModuleContext, function: FunctionInfo) -> list[Los
                 cached.append(LossParameterUse(callee[0], site.node, home, uses))
         home.cache[key] = cached
     return cached  # type: ignore[return-value]
+
+
+def _name_calls_inside(home: ModuleContext, function: FunctionInfo) -> list:  # type: ignore[type-arg]
+    """The calls of a plain name (``criterion(…)``) in ``function`` and its closures (indexed once per module)."""
+    by_scope = home.cache.get("name_calls_by_scope")
+    if by_scope is None:
+        by_scope = {}
+        for site in home.calls:
+            if isinstance(site.node.func, cst.Name):
+                by_scope.setdefault(id(site.statement.scope), (site.statement.scope, []))[1].append(site)
+        home.cache["name_calls_by_scope"] = by_scope
+    found = []
+    for scope, sites in by_scope.values():  # type: ignore[union-attr]
+        if _inside(home, scope, function.node):
+            found.extend(sites)
+    return found
 
 
 def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, function: FunctionInfo,  # type: ignore[no-untyped-def]
