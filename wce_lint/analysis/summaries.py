@@ -21,6 +21,7 @@ files are linted in.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -225,14 +226,19 @@ def _forwarded_keywords(home: ModuleContext, function: FunctionInfo, loss: LossC
                     yield in_constructor, argument
 
 
-def _keyword_arguments(function: FunctionInfo, call: cst.Call, loss: LossCall, in_constructor: bool
-                       ) -> dict[str, cst.Arg]:
-    """The keyword arguments of ``call`` that ``function``'s ``**kwargs`` receives and ``loss`` accepts."""
+def _keyword_arguments(home: ModuleContext, function: FunctionInfo, call: cst.Call, loss: LossCall,
+                       in_constructor: bool) -> tuple[dict[str, cst.Arg], list[cst.Arg]]:
+    """The keyword arguments of ``call`` that ``function``'s ``**kwargs`` receives: those ``loss`` accepts, by
+    name, and — when ``**kwargs`` goes nowhere else in ``function`` — those it does not (a misspelt
+    ``pos_weigth=`` raises TypeError there)."""
     params = function.node.params
     named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
     accepted = (loss.api.signature if in_constructor or not loss.api.is_class else loss.api.call_parameters).names
-    return {a.keyword.value: a for a in call.args
-            if a.keyword is not None and a.keyword.value not in named and a.keyword.value in accepted}
+    received = [a for a in call.args if a.keyword is not None and a.keyword.value not in named]
+    star = params.star_kwarg.name.value  # type: ignore[union-attr]
+    only_here = len(re.findall(rf"\b{re.escape(star)}\b", home.code(function.node))) == 2  # `**kw` in, `**kw` out
+    return ({a.keyword.value: a for a in received if a.keyword.value in accepted},  # type: ignore[union-attr]
+            [a for a in received if a.keyword.value not in accepted] if only_here else [])  # type: ignore[union-attr]
 
 
 def _inside(home: ModuleContext, scope: object, function: cst.FunctionDef | cst.Lambda) -> bool:
@@ -272,11 +278,17 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
             for alternative in _alternatives(sinks):
                 arguments: dict[str, cst.Arg] = {}
                 constructor_arguments: dict[str, cst.Arg] = {}
+                unexpected: dict[bool, list[cst.Arg]] = {False: [], True: []}
                 trace: tuple[TraceStep, ...] = ()
                 for sink in alternative:
                     if sink.slot == KEYWORDS:  # the caller's keywords, through `**kwargs`
-                        passed = _keyword_arguments(function, site.node, sink.loss, sink.constructor)
+                        passed, refused = _keyword_arguments(home, function, site.node, sink.loss, sink.constructor)
                         (constructor_arguments if sink.constructor else arguments).update(passed)
+                        unexpected[sink.constructor].extend(refused)
+                        if refused:
+                            trace = trace or sink.trace
+                            for argument in refused:
+                                traces.setdefault(id(argument.keyword), sink.trace)
                         for argument in passed.values():
                             trace = trace or sink.trace
                             traces.setdefault(id(argument.value), sink.trace)
@@ -287,18 +299,20 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                     (constructor_arguments if sink.constructor else arguments)[sink.slot] = argument
                     trace = trace or sink.trace
                     traces.setdefault(id(argument.value), sink.trace)
-                if not arguments and not constructor_arguments:
+                if not arguments and not constructor_arguments and not any(unexpected.values()):
                     continue
                 loss = sinks[0].loss
                 from wce_lint.analysis.losses import expects, from_logits
 
                 # Slots of a loss object's constructor (`make_criterion(w)` building `BCEWithLogitsLoss(
                 # pos_weight=w)`) make this call the object's construction, checked once like one written here.
+                calls, builds = bool(arguments or unexpected[False]), bool(constructor_arguments or unexpected[True])
                 found.append(LossCall(
-                    loss.api, site.node if arguments else None,
-                    Binding(arguments, (), True) if arguments else None, site.statement,
-                    constructor=site.node if constructor_arguments else None,
-                    constructor_arguments=Binding(constructor_arguments, (), True) if constructor_arguments else None,
+                    loss.api, site.node if calls else None,
+                    Binding(arguments, tuple(unexpected[False]), True) if calls else None, site.statement,
+                    constructor=site.node if builds else None,
+                    constructor_arguments=Binding(constructor_arguments, tuple(unexpected[True]), True)
+                    if builds else None,
                     via=trace, written=_written(sinks[0].home, loss),
                     fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
                     called_slots=frozenset(sink.slot for sink in alternative if sink.called),

@@ -1,5 +1,6 @@
 """## What it does
-Flags a keyword the loss API does not accept in the version the import names, a positional argument
+Flags a keyword the loss API does not accept in the version the import names (also one a helper of the
+project passes on to the loss through `**kwargs`: `bce(x, y, pos_weigth=…)`), a positional argument
 beyond its signature, and a required argument that is missing — judged against the API's signature as
 imported: TF2 `tf.nn.*` and `tf.compat.v1.*` differ (`targets=` and `dim=` are TF1 spellings), as do
 Keras, PyTorch and optax. It knows the usual mix-ups: `weights=`/`class_weights=` to
@@ -82,7 +83,8 @@ def _judge(module: "ModuleContext", loss: "LossCall", call: "cst.Call | None", b
 
     if call is None or binding is None:
         return
-    name = module.code((loss.constructor or call).func)
+    # a call of a helper passing its keywords on to the loss: the loss as the helper spells it
+    name = loss.written if loss.is_call_site and loss.written else module.code((loss.constructor or call).func)
     missing = _missing(loss, binding, signature)
     for argument in binding.unexpected:
         keyword = argument.keyword.value  # type: ignore[union-attr]
