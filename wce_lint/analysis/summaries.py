@@ -400,11 +400,26 @@ def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, functio
         step = TraceStep(f"`{function.name}` invokes `{use.loss_parameter.name.value}` on "
                          f"`{parameter.name.value}{'(…)' if called else ''}` ({where})", use.call)
         traces.setdefault(id(prediction.value), (step,))
-        found.append(LossCall(api, site.node, Binding({api.logits: prediction}, (), True), site.statement,
+        slots = {api.logits: prediction}
+        labels = _passed_labels(function, site.node, method, use, positional.index(api.labels)
+                                if api.labels in positional else None)
+        if labels is not None:  # `criterion(model(x), y)` with `y` a parameter: what this call passes
+            slots[api.labels] = labels
+            traces.setdefault(id(labels.value), (step,))
+        found.append(LossCall(api, site.node, Binding(slots, (), True), site.statement,
                               via=(step,), written=owner.code(built.constructor.func),  # type: ignore[union-attr]
                               fixed_expects=expects(owner, built), fixed_from_logits=from_logits(owner, built),
                               called_slots=frozenset({api.logits}) if called else frozenset()))
     return found
+
+
+def _passed_labels(function: FunctionInfo, call: cst.Call, method: bool, use: LossParameterUse,
+                   index: int | None) -> cst.Arg | None:
+    """The labels a call passes, when the loss object's label argument is a plain parameter of ``function``."""
+    carried = use.arguments[index] if index is not None and index < len(use.arguments) else None
+    if carried is None or carried[1]:
+        return None
+    return argument_for(function.node, carried[0], call, method)
 
 
 def _construction(module: ModuleContext, node: cst.CSTNode):  # type: ignore[no-untyped-def]
