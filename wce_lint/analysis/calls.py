@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Iterator
 
 import libcst as cst
@@ -145,6 +145,10 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
             else:
                 yield LossCall(api, call, bind(api.signature, call), site.statement)
             continue
+        partial = partial_loss(module, call, site.statement)
+        if partial is not None:  # `functools.partial(F.binary_cross_entropy_with_logits, pos_weight=w)`
+            yield partial
+            continue
         # An invocation of a loss object: `criterion(logits, y)`, `self.loss_fn(...)`, `nn.BCELoss()(p, y)`,
         # `loss_fn(…)` with `from .losses import loss_fn` (a module-level object of another project module).
         names = module.qualified_names(call.func)
@@ -153,6 +157,11 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
             callee = origin_of(module, call.func, site.statement)
             if callee is not None and callee.kind == LOSS_OBJECT and callee.loss is not None:
                 constructor = callee.node if isinstance(callee.node, cst.Call) else None
+                if not callee.loss.is_class:  # a partial of a loss function, invoked
+                    found = _partial_invoked(module, callee.loss, call, site.statement, constructor)
+                    if found is not None:
+                        yield found
+                    continue
                 if constructor is not None and module.statement_of(constructor) is None:
                     found = _built_elsewhere(module, callee.loss, call, site.statement, constructor)
                     if found is not None:
@@ -166,6 +175,43 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
                     constructor,
                     bind(callee.loss.signature, constructor) if constructor is not None else None,
                 )
+
+
+PARTIALS = frozenset({"functools.partial"})
+
+
+def partial_loss(module: ModuleContext, call: cst.Call, statement: StatementInfo) -> LossCall | None:
+    """``functools.partial(loss_function, k=v, …)``: a loss call of that function with the keywords given here
+    and every other argument unknown (``open``); None for anything else. Partials that also fix positional
+    arguments are not followed (they shift the invocation's arguments)."""
+    if not module.qualified_names(call.func) & PARTIALS or not call.args or call.args[0].keyword is not None:
+        return None
+    from wce_lint.analysis.tf_generation import api_for_generation
+
+    api = loss_api(module.qualified_names(call.args[0].value))
+    if api is None or api.is_class or any(a.keyword is None or a.star for a in call.args[1:]):
+        return None
+    api = api_for_generation(module, api)
+    fixed = bind(api.signature, call.with_changes(args=call.args[1:]))
+    plain = LossCall(api, call, Binding(fixed.arguments, fixed.unexpected, True), statement)
+    from wce_lint.analysis.losses import expects, from_logits
+
+    # named in messages as the function it wraps, with what it expects decided by the keywords given here
+    return replace(plain, written=module.code(call.args[0].value), fixed_expects=expects(module, plain),
+                   fixed_from_logits=from_logits(module, plain))
+
+
+def _partial_invoked(module: ModuleContext, api: LossAPI, call: cst.Call, statement: StatementInfo,
+                     partial: cst.Call | None) -> LossCall | None:
+    """``loss_fn(logits, y)`` with ``loss_fn = functools.partial(F.binary_cross_entropy_with_logits, …)``: a
+    loss call with this call's arguments; what it expects (``from_logits=`` given to the partial) is
+    decided at the partial, whose keywords are that loss call's findings (not repeated here)."""
+    at = module.statement_of(partial) if partial is not None else None
+    built = partial_loss(module, partial, at) if partial is not None and at is not None else None
+    if built is None:
+        return None
+    return LossCall(api, call, Binding(bind(api.signature, call).arguments, (), True), statement,
+                    written=built.written, fixed_expects=built.fixed_expects, fixed_from_logits=built.fixed_from_logits)
 
 
 def _built_elsewhere(module: ModuleContext, api: LossAPI, call: cst.Call, statement: StatementInfo,

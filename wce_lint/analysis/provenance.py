@@ -368,6 +368,11 @@ class _Tracer:
                 return Origin(CLIP, node, None, api_text, inner=inner)
             if name in ONE_HOT_FUNCTIONS:
                 return Origin(ONE_HOT, node, None, api_text)
+            if name == "functools.partial":  # `partial(F.binary_cross_entropy_with_logits, pos_weight=w)`
+                from wce_lint.analysis.calls import partial_loss
+
+                partial = partial_loss(module, node, self.at)
+                return Origin(LOSS_OBJECT, node, None, api_text, loss=partial.api) if partial is not None else None
             if name in MODULE_CONTAINERS:  # `nn.ModuleDict({"cls": head})["cls"]`, `nn.ModuleList([a, b])[1]`
                 inner = self.first_argument(node)
                 return inner if inner is not None and inner.kind in (MAPPING, TUPLE) else None
