@@ -174,3 +174,16 @@ def function_referenced(module: ModuleContext, node: cst.BaseExpression, at: Sta
         function = _Tracer(module, at, 0)._local_function(node.value)
         return (module, function) if function is not None else None
     return None
+
+
+def small_module_function(module: ModuleContext, call: cst.Call) -> tuple[ModuleContext, FunctionInfo, bool] | None:
+    """A function imported from a small module of the project that names no producer (``from .data import
+    class_ids``), which ``callee_of`` leaves out: numbers are worth following there (static values ask),
+    though what values *are* is not."""
+    from wce_lint.analysis.project import resolve_symbol
+
+    names = module.qualified_names(call.func)
+    symbol = resolve_symbol(module, names, constants=True) if names else None
+    if symbol is None or not isinstance(symbol[1], FunctionInfo) or not is_followable(*symbol)[0]:
+        return None
+    return symbol[0], symbol[1], False

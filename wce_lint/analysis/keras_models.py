@@ -16,6 +16,7 @@ import libcst as cst
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.values import static_integer
 from wce_lint.rule import TraceStep
 from wce_lint.analysis.provenance import (
     ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, INSTANCE, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
@@ -70,23 +71,13 @@ def activation_named(module: ModuleContext, value: cst.BaseExpression | None) ->
     return None
 
 
-def static_units(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo) -> int | None:
-    """A layer width written as a number the code fixes (``3``, ``NUM_CLASSES``, ``cfg.n`` folded)."""
-    from wce_lint.analysis.values import static_value
-
-    value = static_value(module, node, at) if node is not None else None
-    if value is None or value.scalar is None or not float(value.scalar).is_integer() or value.scalar < 0:
-        return None
-    return int(value.scalar)
-
-
 def _layer_units(module: ModuleContext, call: cst.Call, name: str, at: StatementInfo
                  ) -> tuple[int | None, cst.CSTNode | None]:
     if name not in _WIDTH_PARAMETERS:
         return None, None
     parameters, width = _WIDTH_PARAMETERS[name]
     node = bind(Signature(parameters), call).value(width)
-    units = static_units(module, node, at)
+    units = static_integer(module, node, at)
     return (units, call) if units is not None else (None, None)  # the layer, for traces
 
 
@@ -164,7 +155,7 @@ def _keras_application(module: ModuleContext, call: cst.Call, name: str, at: Sta
     if kind is None:
         return None
     classes = _keyword(call, "classes")
-    units = 1000 if classes is None else static_units(module, classes, at)
+    units = 1000 if classes is None else static_integer(module, classes, at)
     return Origin(MODEL, call, kind, api_text, units=units, units_node=call if units is not None else None)
 
 
@@ -180,7 +171,7 @@ def _torchvision_classifier(module: ModuleContext, call: cst.Call, name: str, at
     if not builder[:1].islower() or builder in _TORCHVISION_OTHERS or any(a.star for a in call.args):
         return None
     classes = _keyword(call, "num_classes")
-    units = 1000 if classes is None else static_units(module, classes, at)
+    units = 1000 if classes is None else static_integer(module, classes, at)
     return Origin(MODEL, call, LINEAR, api_text, units=units, units_node=call if units is not None else None)
 
 

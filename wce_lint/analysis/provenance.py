@@ -440,9 +440,9 @@ class _Tracer:
             kind = activation_named(self.module, argument)
         if not kind:
             return None
-        from wce_lint.analysis.keras_models import static_units
+        from wce_lint.analysis.values import static_integer
 
-        units = static_units(self.module, binding.value("units"), self.at)
+        units = static_integer(self.module, binding.value("units"), self.at)
         return Origin(MODEL_OUTPUT, node, kind, api_text, units=units, units_node=node if units is not None else None)
 
     def _local_function(self, name: str) -> FunctionInfo | None:

@@ -182,8 +182,8 @@ def step_out(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
     """The expression that made the value of ``node`` when it is written in another function or module: a
     name imported from a module of the project (bound once there), ``self.x`` assigned once in a base of
     another module, the one ``return`` of a project function the call runs (read in that function, its
-    parameters being what this call passes), a parameter of the call being followed. None otherwise — for a read within this module, ask
-    ``bound_value``."""
+    parameters being what this call passes), a parameter of the call being followed. None otherwise: a read
+    within this module is ``bound_value``'s."""
     if isinstance(node, cst.Call):
         if frame is not None and frame.depth >= MAX_FRAMES:
             return None

@@ -15,7 +15,7 @@ import libcst as cst
 from wce_lint.analysis.apis import SOFTMAX, SPARSE, Signature
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.module import ModuleContext, StatementInfo
-from wce_lint.analysis.values import static_value
+from wce_lint.analysis.values import static_integer, static_value
 
 _DENSE_LAYERS = {"keras.layers.Dense": Signature(("units", "activation")),
                  "tensorflow.layers.dense": Signature(("inputs", "units", "activation")),
@@ -64,13 +64,6 @@ def _find(module: ModuleContext):  # type: ignore[no-untyped-def]
     yield from _losses(module)
 
 
-def _units(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo) -> int | None:
-    value = static_value(module, node, at)
-    if value is None or value.scalar is None or not float(value.scalar).is_integer():
-        return None
-    return int(value.scalar)
-
-
 def _is_softmax(module: ModuleContext, value: cst.BaseExpression | None) -> bool:
     from wce_lint.analysis.keras_models import activation_named
 
@@ -80,25 +73,9 @@ def _is_softmax(module: ModuleContext, value: cst.BaseExpression | None) -> bool
 def _dense(module: ModuleContext, call: cst.Call, at: StatementInfo, signature: Signature) -> SingleClass | None:
     binding = bind(signature, call)
     activation = binding.value("activation")
-    if not _is_softmax(module, activation) or _units(module, binding.value("units"), at) != 1:
+    if not _is_softmax(module, activation) or static_integer(module, binding.value("units"), at) != 1:
         return None
     return SingleClass(activation, "softmax", module.code(call))  # type: ignore[arg-type]
-
-
-def _layer_width(module: ModuleContext, layer: cst.BaseExpression, at: StatementInfo) -> tuple[int | None, bool]:
-    """(units, is linear): ``Dense(1)`` → (1, True); ``nn.Linear(8, 1)`` → (1, True); ``Dropout`` → (None, False)."""
-    if not isinstance(layer, cst.Call):
-        return None, False
-    names = module.qualified_names(layer.func)
-    if "keras.layers.Dense" in names:
-        binding = bind(Signature(("units", "activation")), layer)
-        activation = binding.value("activation")
-        linear = activation is None or (isinstance(activation, cst.SimpleString) and
-                                        activation.evaluated_value in ("linear",))
-        return _units(module, binding.value("units"), at), linear
-    if names & {"torch.nn.Linear"}:
-        return _units(module, bind(Signature(("in_features", "out_features")), layer).value("out_features"), at), True
-    return None, False
 
 
 def _softmax_layer(module: ModuleContext, layer: cst.BaseExpression, torch: bool) -> bool:
@@ -124,9 +101,13 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, torch:
         if not isinstance(first, (cst.List, cst.Tuple)):
             return
         layers = [e.value for e in first.elements]
+    from wce_lint.analysis.provenance import LINEAR, MODEL, origin_of
+
     for previous, layer in zip(layers, layers[1:]):
-        units, linear = _layer_width(module, previous, at)
-        if units == 1 and linear and _softmax_layer(module, layer, torch):
+        if not _softmax_layer(module, layer, torch):
+            continue
+        width = origin_of(module, previous, at)  # `Dense(1)`, `nn.Linear(8, 1)`: one raw output
+        if width is not None and width.kind == MODEL and width.activation == LINEAR and width.units == 1:
             yield SingleClass(layer, "softmax", module.code(layer), width_node=previous)
 
 
@@ -147,7 +128,7 @@ def _softmax_call(module: ModuleContext, call: cst.Call, at: StatementInfo, name
         return None
     if binding_open(call) or values is None:
         return None
-    axis = default if axis_node is None else _units(module, axis_node, at)
+    axis = default if axis_node is None else static_integer(module, axis_node, at)
     if axis is None:
         return None
     value = static_value(module, values, at)

@@ -21,7 +21,6 @@ files are linted in.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 
 import libcst as cst
@@ -236,9 +235,24 @@ def _keyword_arguments(home: ModuleContext, function: FunctionInfo, call: cst.Ca
     accepted = (loss.api.signature if in_constructor or not loss.api.is_class else loss.api.call_parameters).names
     received = [a for a in call.args if a.keyword is not None and a.keyword.value not in named]
     star = params.star_kwarg.name.value  # type: ignore[union-attr]
-    only_here = len(re.findall(rf"\b{re.escape(star)}\b", home.code(function.node))) == 2  # `**kw` in, `**kw` out
+    only_here = _name_uses(function.node, star) == 2  # `**kw` in the signature, `**kw` into the loss
     return ({a.keyword.value: a for a in received if a.keyword.value in accepted},  # type: ignore[union-attr]
             [a for a in received if a.keyword.value not in accepted] if only_here else [])  # type: ignore[union-attr]
+
+
+class _NameCounter(cst.CSTVisitor):
+    def __init__(self, name: str) -> None:
+        self.name, self.count = name, 0
+
+    def visit_Name(self, node: cst.Name) -> None:
+        self.count += node.value == self.name
+
+
+def _name_uses(function: cst.CSTNode, name: str) -> int:
+    """How many times ``name`` appears as a name in ``function`` (its parameter included)."""
+    counter = _NameCounter(name)
+    function.visit(counter)
+    return counter.count
 
 
 def _inside(home: ModuleContext, scope: object, function: cst.FunctionDef | cst.Lambda) -> bool:

@@ -635,11 +635,11 @@ def _function_result(ev: "_Evaluator", call: cst.Call) -> Value | None:
     """What a function of the project returns, when every ``return`` folds to the same static value — read
     in the function's own module, its parameters being what this call passes (``reach.CallFrame``), so
     ``def weight(scale): return torch.tensor([scale])`` called as ``weight(-2.0)`` folds to ``[-2.0]``."""
-    from wce_lint.analysis.provenance import callee_of
+    from wce_lint.analysis.callees import callee_of, small_module_function
     from wce_lint.analysis.reach import MAX_FRAMES, CallFrame
     from wce_lint.analysis.values import static_value
 
-    callee = callee_of(ev.module, call, ev.at, ev.depth) or _small_module_function(ev.module, call)
+    callee = callee_of(ev.module, call, ev.at, ev.depth) or small_module_function(ev.module, call)
     if callee is None:
         return None
     home, function, method = callee
@@ -652,20 +652,6 @@ def _function_result(ev: "_Evaluator", call: cst.Call) -> Value | None:
                             for v in values[1:]):
         return None
     return replace(first, node=call)  # reported where it is used: the return may be in another file
-
-
-def _small_module_function(module: "ModuleContext", call: cst.Call):  # type: ignore[no-untyped-def]
-    """A function imported from a small module of the project that names no producer (``from .data import
-    int_labels``): numbers are worth following there, though values' meanings are not."""
-    from wce_lint.analysis.module import FunctionInfo
-    from wce_lint.analysis.project import resolve_symbol
-    from wce_lint.analysis.provenance import is_followable
-
-    names = module.qualified_names(call.func)
-    symbol = resolve_symbol(module, names, constants=True) if names else None
-    if symbol is None or not isinstance(symbol[1], FunctionInfo) or not is_followable(*symbol)[0]:
-        return None
-    return symbol[0], symbol[1], False
 
 
 def _float_builtin(ev: "_Evaluator", call: cst.Call) -> Value | None:
