@@ -134,6 +134,22 @@ def test_only_the_evaluator_follows_definitions() -> None:
         assert "bindings(" not in rule.read_text(encoding="utf-8"), rule.name
 
 
+def test_rules_and_analyses_ask_one_evaluator() -> None:
+    """``evaluator.value_of`` is the one entry point: only its two domains (``provenance``, ``values``), their
+    helpers (``keras_models``, ``tensor_calls``) and the evaluator itself call the domain functions."""
+    import re
+
+    package = Path(__file__).resolve().parent.parent / "wce_lint"
+    callers = sorted(
+        str(path.relative_to(package)) for path in package.rglob("*.py")
+        if re.search(r"(?<![\w.])(origin_of|static_value)\(", path.read_text(encoding="utf-8"))
+    )
+    assert callers == ["analysis/evaluator.py", "analysis/keras_models.py", "analysis/provenance.py",
+                       "analysis/tensor_calls.py", "analysis/values.py"]
+    rules = [path.name for path in (package / "rules").glob("*.py") if "value_of(" in path.read_text(encoding="utf-8")]
+    assert rules, "the rules ask the evaluator"
+
+
 def test_recursive_helpers_give_the_same_findings_in_any_order(tmp_path: Path) -> None:
     (tmp_path / "pyproject.toml").write_text("[project]\nname = 'r'\n")
     (tmp_path / "helpers.py").write_text(

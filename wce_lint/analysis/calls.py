@@ -132,7 +132,8 @@ def direct_loss_calls(module: ModuleContext) -> list[LossCall]:
 
 
 def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
-    from wce_lint.analysis.provenance import LOSS_OBJECT, origin_of
+    from wce_lint.analysis.evaluator import value_of
+    from wce_lint.analysis.provenance import LOSS_OBJECT
     from wce_lint.analysis.tf_generation import api_for_generation
 
     for site in module.calls:
@@ -154,7 +155,7 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
         names = module.qualified_names(call.func)
         if isinstance(call.func, (cst.Name, cst.Attribute, cst.Call)) and (
                 not names or _of_the_project(module, names)):
-            callee = origin_of(module, call.func, site.statement)
+            callee = value_of(module, call.func, site.statement).origin
             if callee is not None and callee.kind == LOSS_OBJECT and callee.loss is not None:
                 constructor = callee.node if isinstance(callee.node, cst.Call) else None
                 if not callee.loss.is_class:  # a partial of a loss function, invoked

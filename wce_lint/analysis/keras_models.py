@@ -16,11 +16,16 @@ import libcst as cst
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
-from wce_lint.analysis.values import static_integer
 from wce_lint.rule import TraceStep
 from wce_lint.analysis.provenance import (
     ACTIVATION, ACTIVATION_FUNCTIONS, ACTIVATION_LAYERS, INSTANCE, LINEAR, MODEL, MODEL_OUTPUT, Origin, origin_of,
 )
+
+def _integer(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo) -> int | None:
+    from wce_lint.analysis.evaluator import value_of  # (this module is loaded by the evaluator's origin domain)
+
+    return value_of(module, node, at).integer
+
 
 OTHER = "other"  # an activation we do not know: neither probabilities nor raw logits we can vouch for
 # Activations whose outputs cannot be probabilities (unbounded, or negative): kept by name, for WCE102.
@@ -77,7 +82,7 @@ def _layer_units(module: ModuleContext, call: cst.Call, name: str, at: Statement
         return None, None
     parameters, width = _WIDTH_PARAMETERS[name]
     node = bind(Signature(parameters), call).value(width)
-    units = static_integer(module, node, at)
+    units = _integer(module, node, at)
     return (units, call) if units is not None else (None, None)  # the layer, for traces
 
 
@@ -155,7 +160,7 @@ def _keras_application(module: ModuleContext, call: cst.Call, name: str, at: Sta
     if kind is None:
         return None
     classes = _keyword(call, "classes")
-    units = 1000 if classes is None else static_integer(module, classes, at)
+    units = 1000 if classes is None else _integer(module, classes, at)
     return Origin(MODEL, call, kind, api_text, units=units, units_node=call if units is not None else None)
 
 
@@ -171,7 +176,7 @@ def _torchvision_classifier(module: ModuleContext, call: cst.Call, name: str, at
     if not builder[:1].islower() or builder in _TORCHVISION_OTHERS or any(a.star for a in call.args):
         return None
     classes = _keyword(call, "num_classes")
-    units = 1000 if classes is None else static_integer(module, classes, at)
+    units = 1000 if classes is None else _integer(module, classes, at)
     return Origin(MODEL, call, LINEAR, api_text, units=units, units_node=call if units is not None else None)
 
 

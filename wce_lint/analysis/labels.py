@@ -17,13 +17,11 @@ import libcst as cst
 from wce_lint.analysis.apis import SIGMOID, SOFTMAX, SPARSE
 from wce_lint.analysis.calls import LossCall, loss_calls
 from wce_lint.analysis.module import ModuleContext
-from wce_lint.analysis.values import Value, static_value
+from wce_lint.analysis.evaluator import CLASS_ID_SOURCES, value_of
+from wce_lint.analysis.values import Value
 
 DENSE = "dense"  # labels have the logits' shape
 CLASS_IDS = "class_ids"  # labels have the logits' shape without the class axis
-
-# Values whose very construction says they are class ids (never one-hot or probabilities).
-CLASS_ID_SOURCES = frozenset({"argmax", "randint"})
 
 
 @dataclass
@@ -37,13 +35,13 @@ class LabelSite:
 
     @cached_property
     def labels(self) -> Value | None:
-        return static_value(self.module, self.labels_argument.value, self.loss.statement)
+        return value_of(self.module, self.labels_argument.value, self.loss.statement).static
 
     @cached_property
     def logits(self) -> Value | None:
         if self.logits_argument is None:
             return None
-        return static_value(self.module, self.logits_argument.value, self.loss.statement)
+        return value_of(self.module, self.logits_argument.value, self.loss.statement).static
 
     @property
     def api(self):  # type: ignore[no-untyped-def]
@@ -99,7 +97,7 @@ class LabelSite:
             if argument is None:
                 continue
             statement = self.module.statement_of(argument) or self.loss.statement
-            value = static_value(self.module, argument.value, statement)
+            value = value_of(self.module, argument.value, statement).static
             if value is None or value.scalar is None or not float(value.scalar).is_integer():
                 return None
             return int(value.scalar)
@@ -139,35 +137,17 @@ def label_sites(module: ModuleContext) -> list[LabelSite]:
     return cached  # type: ignore[return-value]
 
 
-def one_hot_rows(value: Value | None) -> bool:
-    """A literal whose every row (last axis, length ≥ 2) holds exactly one 1 and 0 elsewhere."""
-    if value is None or value.elements is None or value.shape is None or len(value.shape) < 2:
-        return False
-    width = value.shape[-1]
-    if not isinstance(width, int) or width < 2 or not value.elements:
-        return False
-    rows = [value.elements[i:i + width] for i in range(0, len(value.elements), width)]
-    return all(all(x in (0.0, 1.0) for x in row) and sum(row) == 1 for row in rows)
-
-
 def is_one_hot(site: LabelSite) -> str | None:
     """How we know the labels are one-hot rows: "one_hot" for a ``one_hot(...)`` output, "literal" for
     literal rows with a single 1; None when they are not (or we cannot tell)."""
-    from wce_lint.analysis.provenance import ONE_HOT, origin_of
-
     labels, logits = site.labels, site.logits
     logits_rank = logits.rank if logits is not None else None
     if labels is not None and labels.rank is not None and logits_rank is not None and labels.rank != logits_rank:
         return None  # whatever they hold, they do not have one row per prediction
-    if labels is not None and labels.source == "one_hot":
-        return "one_hot"
-    if labels is None or labels.source not in CLASS_ID_SOURCES | {"reduction"}:
-        origin = origin_of(site.module, site.labels_argument.value, site.loss.statement)
-        if origin is not None and origin.kind == ONE_HOT:
-            return "one_hot"
-    if one_hot_rows(labels) and logits_rank is not None:
-        return "literal"
-    return None
+    found = value_of(site.module, site.labels_argument.value, site.loss.statement).one_hot
+    if found is None or (found.how == "literal" and logits_rank is None):
+        return None
+    return found.how
 
 
 def class_ids_for_dense(site: LabelSite) -> bool:

@@ -23,10 +23,9 @@ import libcst as cst
 from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.provenance import (
-    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, called_result,
-    callee_of, origin_of,
+    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, callee_of,
 )
-from wce_lint.analysis.values import static_value
+from wce_lint.analysis.evaluator import value_of
 from wce_lint.diagnostics import Edit
 from wce_lint.rule import TraceStep
 
@@ -176,7 +175,7 @@ def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
             if argument is None:
                 continue
             if sink.activation.called:  # `evaluate(Net(), x)` where `evaluate` takes `torch.log(model(x))`
-                output = called_result(module, argument.value, site.statement)
+                output = value_of(module, argument.value, site.statement).called
                 found = _Found(output, output.complement, (), output.trace) if output is not None and \
                     output.activation in (SIGMOID, SOFTMAX) else None
             else:
@@ -260,7 +259,7 @@ def _resolve(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo,
         guarded = _guarded_call(module, node, at, depth)
         if guarded is not None:
             return guarded if guarded is not _NOT_FOUND else None
-    origin = origin_of(module, node, at)
+    origin = value_of(module, node, at).origin
     if origin is not None:
         # A model's output counts like the activation it ends in: `torch.log(D(x))`.
         if origin.kind in (ACTIVATION, MODEL_OUTPUT) and origin.activation in (SIGMOID, SOFTMAX):
@@ -373,7 +372,7 @@ def is_epsilon(module: ModuleContext, node: cst.BaseExpression, at: StatementInf
     """A small positive constant added or compared to a probability to keep it off zero."""
     if at is None or depth > MAX_DEPTH:
         return False
-    value = static_value(module, node, at)
+    value = value_of(module, node, at).static
     if value is not None:
         scalar = value.scalar
         return scalar is not None and 0 < scalar <= MAX_EPSILON

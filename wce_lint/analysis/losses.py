@@ -11,8 +11,8 @@ from wce_lint.analysis.apis import FROM_LOGITS, LOGITS, PROBABILITIES, LossAPI
 from wce_lint.analysis.calls import LossCall, bind, compile_string_api, loss_calls
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.module import ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import LOSS_OBJECT, MODEL, Origin, called_result, origin_of
-from wce_lint.analysis.values import static_value
+from wce_lint.analysis.evaluator import value_of
+from wce_lint.analysis.provenance import LOSS_OBJECT, MODEL, Origin
 
 
 def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
@@ -25,7 +25,7 @@ def from_logits(module: ModuleContext, loss: LossCall) -> bool | None:
         binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
         return None if binding is None or binding.open else loss.api.from_logits_default
     statement = loss.statement
-    value = static_value(module, argument.value, statement)
+    value = value_of(module, argument.value, statement).static
     if value is None or value.scalar is None:
         return None
     return bool(value.scalar)
@@ -37,7 +37,7 @@ def flag_value(module: ModuleContext, loss: LossCall, parameter: str, default: b
     if argument is None:
         binding = loss.constructor_arguments if loss.api.is_class else loss.arguments
         return None if binding is None or binding.open else default
-    value = static_value(module, argument.value, loss.statement)
+    value = value_of(module, argument.value, loss.statement).static
     if value is None or value.scalar is None:
         return None
     return bool(value.scalar)
@@ -78,9 +78,9 @@ def predictions(module: ModuleContext) -> list[PredictionInput]:
             continue
         called = loss.api.logits in loss.called_slots  # the helper calls what it is given: `train(Net(), loader)`
         if called:
-            origin = called_result(module, argument.value, loss.statement)
+            origin = value_of(module, argument.value, loss.statement).called
         else:
-            origin = origin_of(module, argument.value, loss.statement)
+            origin = value_of(module, argument.value, loss.statement).origin
         if origin is not None:
             found.append(PredictionInput(loss, argument, origin, called))
     module.cache["predictions"] = found
@@ -115,7 +115,7 @@ def compiled_losses(module: ModuleContext) -> list[CompiledLoss]:
         func = site.node.func
         if not (isinstance(func, cst.Attribute) and func.attr.value == "compile"):
             continue
-        model = origin_of(module, func.value, site.statement)
+        model = value_of(module, func.value, site.statement).origin
         if model is None or model.kind != MODEL:
             continue
         argument = bind(_COMPILE, site.node).get("loss")
@@ -143,7 +143,7 @@ def _compiled(module: ModuleContext, call: cst.Call, model: Origin, argument: cs
     wrapped = _loss_function(module, call, model, argument, statement)
     if wrapped is not None:
         return wrapped
-    origin = origin_of(module, value, statement)
+    origin = value_of(module, value, statement).origin
     if origin is None or origin.kind != LOSS_OBJECT or origin.loss is None:
         return None
     construction = constructions.get(id(origin.node))
@@ -199,7 +199,7 @@ def _loss_class_call(module: ModuleContext, value: cst.BaseExpression, statement
     from wce_lint.analysis.classes import has_framework_base, method_of
     from wce_lint.analysis.provenance import INSTANCE
 
-    origin = origin_of(module, value, statement)
+    origin = value_of(module, value, statement).origin
     if origin is None or origin.kind not in (INSTANCE, MODEL) or origin.cls is None or origin.home is None:
         return None
     if not any(has_framework_base(origin.home, origin.cls, base) for base in KERAS_LOSS_BASES):
@@ -249,7 +249,7 @@ def compiled_metrics(module: ModuleContext) -> list[CompiledMetric]:
         argument = bind(_COMPILE, site.node).get("metrics")
         if argument is None or not isinstance(argument.value, (cst.List, cst.Tuple)):
             continue
-        model = origin_of(module, func.value, site.statement)
+        model = value_of(module, func.value, site.statement).origin
         if model is None or model.kind != MODEL:
             continue
         for element in argument.value.elements:
@@ -284,34 +284,6 @@ def is_prediction(origin: Origin | None) -> bool:
 
 def is_target(module: ModuleContext, value: cst.BaseExpression, at: StatementInfo | None) -> bool:
     """A one-hot, a literal tensor of 0s and 1s, or an all-ones/all-zeros target (GAN real/fake labels)."""
-    from wce_lint.analysis.provenance import ONE_HOT
-
-    origin = origin_of(module, value, at)
-    if origin is not None and origin.kind == ONE_HOT:
-        return True
     if isinstance(value, cst.Call) and module.qualified_names(value.func) & _CONSTANT_LIKE:
         return True
-    static = static_value(module, value, at)
-    if static is None or static.elements is None or not static.elements or static.source == "random":
-        return False
-    return all(x in (0.0, 1.0) for x in static.elements) and static.rank is not None and static.rank >= 1
-
-
-def is_one_hot(module: ModuleContext, value: cst.BaseExpression, at: StatementInfo | None) -> Origin | bool:
-    """Labels of mutually exclusive classes: a ``one_hot(...)`` output (returned as its Origin, for the
-    trace) or a literal with exactly one 1 per row over at least two columns (True)."""
-    from wce_lint.analysis.provenance import ONE_HOT
-
-    origin = origin_of(module, value, at)
-    if origin is not None and origin.kind == ONE_HOT:
-        return origin
-    static = static_value(module, value, at)
-    if static is None or static.elements is None or static.rank != 2 or static.source == "random":
-        return False
-    rows, columns = static.shape  # type: ignore[misc]
-    if not isinstance(columns, int) or columns < 2 or not rows:
-        return False
-    elements = static.elements
-    return all(
-        sorted(elements[r * columns:(r + 1) * columns]) == [0.0] * (columns - 1) + [1.0] for r in range(rows)
-    )
+    return value_of(module, value, at).binary_targets

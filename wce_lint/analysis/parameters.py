@@ -13,7 +13,8 @@ from wce_lint.analysis.calls import bind
 from wce_lint.analysis.classes import enclosing_class
 from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ClassInfo, ModuleContext, StatementInfo
-from wce_lint.analysis.values import Value, static_value
+from wce_lint.analysis.evaluator import value_of
+from wce_lint.analysis.values import Value
 
 MAX_HOPS = 4
 
@@ -83,7 +84,7 @@ def argument_values(module: ModuleContext, ref: ParameterRef) -> list[ArgumentVa
     found: list[ArgumentValue] = []
     default = ref.param.default
     if default is not None:
-        value = static_value(module, default, module.statement_of(default))
+        value = value_of(module, default, module.statement_of(default)).static
         if value is not None:
             found.append(ArgumentValue(default, value, None))
     params = ref.function.params
@@ -111,7 +112,7 @@ def argument_values(module: ModuleContext, ref: ParameterRef) -> list[ArgumentVa
         argument = bind(signature, site.node).get(ref.name)
         if argument is None:
             continue
-        value = static_value(module, argument.value, site.statement)
+        value = value_of(module, argument.value, site.statement).static
         if value is not None:
             found.append(ArgumentValue(argument.value, value, site.node))
     return found
@@ -169,7 +170,7 @@ def foreign_arguments(module: ModuleContext, home: ModuleContext, ref: Parameter
         argument = argument_for(ref.function, ref.param, call.site, call.bound_self)
         if argument is None:
             continue
-        value = static_value(module, argument.value, call.at)
+        value = value_of(module, argument.value, call.at).static
         if value is not None:
             found.append(ArgumentValue(argument.value, value, call.site))
     return found

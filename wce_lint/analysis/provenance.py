@@ -440,9 +440,9 @@ class _Tracer:
             kind = activation_named(self.module, argument)
         if not kind:
             return None
-        from wce_lint.analysis.values import static_integer
+        from wce_lint.analysis.evaluator import value_of
 
-        units = static_integer(self.module, binding.value("units"), self.at)
+        units = value_of(self.module, binding.value("units"), self.at).integer
         return Origin(MODEL_OUTPUT, node, kind, api_text, units=units, units_node=node if units is not None else None)
 
     def _local_function(self, name: str) -> FunctionInfo | None:
@@ -675,16 +675,6 @@ def _parameter_free(origin: Origin | None) -> bool:
         return False
     return all(_parameter_free(e) for e in origin.elements if e is not None) and (
         origin.inner is None or _parameter_free(origin.inner))
-
-
-def called_result(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo | None) -> Origin | None:
-    """What calling the value of ``node`` gives, whatever it is called with: the output of a model or layer
-    with a known last activation (``Net()`` whose ``forward`` ends in a sigmoid); None otherwise."""
-    callee = origin_of(module, node, at)
-    if callee is None or callee.kind != MODEL:
-        return None
-    return Origin(MODEL_OUTPUT, node, callee.activation, callee.api, trace=callee.trace, units=callee.units,
-                  units_node=callee.units_node)
 
 
 def _layers_changed(module: ModuleContext, owner: ClassInfo, receiver: str) -> bool:

@@ -15,7 +15,7 @@ import libcst as cst
 from wce_lint.analysis.apis import SOFTMAX, SPARSE, Signature
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.module import ModuleContext, StatementInfo
-from wce_lint.analysis.values import static_integer, static_value
+from wce_lint.analysis.evaluator import value_of
 
 _DENSE_LAYERS = {"keras.layers.Dense": Signature(("units", "activation")),
                  "tensorflow.layers.dense": Signature(("inputs", "units", "activation")),
@@ -73,7 +73,7 @@ def _is_softmax(module: ModuleContext, value: cst.BaseExpression | None) -> bool
 def _dense(module: ModuleContext, call: cst.Call, at: StatementInfo, signature: Signature) -> SingleClass | None:
     binding = bind(signature, call)
     activation = binding.value("activation")
-    if not _is_softmax(module, activation) or static_integer(module, binding.value("units"), at) != 1:
+    if not _is_softmax(module, activation) or value_of(module, binding.value("units"), at).integer != 1:
         return None
     return SingleClass(activation, "softmax", module.code(call))  # type: ignore[arg-type]
 
@@ -101,12 +101,12 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, torch:
         if not isinstance(first, (cst.List, cst.Tuple)):
             return
         layers = [e.value for e in first.elements]
-    from wce_lint.analysis.provenance import LINEAR, MODEL, origin_of
+    from wce_lint.analysis.provenance import LINEAR, MODEL
 
     for previous, layer in zip(layers, layers[1:]):
         if not _softmax_layer(module, layer, torch):
             continue
-        width = origin_of(module, previous, at)  # `Dense(1)`, `nn.Linear(8, 1)`: one raw output
+        width = value_of(module, previous, at).origin  # `Dense(1)`, `nn.Linear(8, 1)`: one raw output
         if width is not None and width.kind == MODEL and width.activation == LINEAR and width.units == 1:
             yield SingleClass(layer, "softmax", module.code(layer), width_node=previous)
 
@@ -128,10 +128,10 @@ def _softmax_call(module: ModuleContext, call: cst.Call, at: StatementInfo, name
         return None
     if binding_open(call) or values is None:
         return None
-    axis = default if axis_node is None else static_integer(module, axis_node, at)
+    axis = default if axis_node is None else value_of(module, axis_node, at).integer
     if axis is None:
         return None
-    value = static_value(module, values, at)
+    value = value_of(module, values, at).static
     if value is None or value.shape is None or not -len(value.shape) <= axis < len(value.shape):
         return None
     if value.shape[axis] != 1:
@@ -140,7 +140,7 @@ def _softmax_call(module: ModuleContext, call: cst.Call, at: StatementInfo, name
 
 
 def _rank(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo) -> int | None:
-    value = static_value(module, node, at) if node is not None else None
+    value = value_of(module, node, at).static if node is not None else None
     return len(value.shape) if value is not None and value.shape is not None else None
 
 
@@ -152,7 +152,7 @@ def _losses(module: ModuleContext):  # type: ignore[no-untyped-def]
     """Softmax cross-entropy over one output: a compiled model of width 1, or logits of static width 1."""
     from wce_lint.analysis.calls import loss_calls
     from wce_lint.analysis.losses import compiled_losses
-    from wce_lint.analysis.provenance import LINEAR, MODEL_OUTPUT, origin_of
+    from wce_lint.analysis.provenance import LINEAR, MODEL_OUTPUT
     from wce_lint.analysis.weights import model_info
 
     for compiled in compiled_losses(module):
@@ -177,7 +177,7 @@ def _losses(module: ModuleContext):  # type: ignore[no-untyped-def]
             continue
         if loss.option("axis") is not None or loss.option("dim") is not None:
             continue
-        value = static_value(module, argument.value, loss.statement)
+        value = value_of(module, argument.value, loss.statement).static
         if value is not None and value.shape is not None and len(value.shape) >= 2:
             axis = 1 if loss.api.framework == "torch" else -1  # the class axis (defaults)
             if value.shape[axis] == 1:
@@ -187,7 +187,7 @@ def _losses(module: ModuleContext):  # type: ignore[no-untyped-def]
         # model is defined; its raw scores (a model ending in an activation is another rule's business). The
         # width is the last axis: TensorFlow's class axis. torch's is axis 1, the same only for [N, C] outputs,
         # which class-id targets of rank 1 prove (a [N, T, 1] output scores T positions: not one class).
-        origin = origin_of(module, argument.value, loss.statement)
+        origin = value_of(module, argument.value, loss.statement).origin
         if origin is not None and origin.kind == MODEL_OUTPUT and origin.activation == LINEAR \
                 and origin.units == 1 and not origin.complement \
                 and (loss.api.framework != "torch" or _rank(module, loss.arguments.value(loss.api.labels),

@@ -26,8 +26,9 @@ from dataclasses import dataclass, replace
 import libcst as cst
 
 from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
+from wce_lint.analysis.evaluator import value_of
 from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
-from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, initializer_of, origin_of
+from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, initializer_of
 from wce_lint.rule import TraceStep
 
 MAX_CHAIN = 6
@@ -199,7 +200,7 @@ def _parameter_use(home: ModuleContext, function: FunctionInfo, value: cst.BaseE
                    calls_allowed: bool = False) -> tuple[cst.Param, bool] | None:
     """The parameter of ``function`` that ``value`` is, unchanged in meaning (names, reshapes, casts), and
     whether ``value`` is what calling it gives (``model(x)``; only when ``calls_allowed``)."""
-    origin = origin_of(home, value, at)
+    origin = value_of(home, value, at).origin
     if origin is None or origin.kind != PARAMETER or origin.path or origin.function is not function.node:
         return None
     if origin.called and not calls_allowed:
@@ -395,7 +396,7 @@ def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, functio
     found = []
     for use in loss_parameter_uses(home, function):
         passed = argument_for(function.node, use.loss_parameter, site.node, method)
-        loss_object = origin_of(module, passed.value, site.statement) if passed is not None else None
+        loss_object = value_of(module, passed.value, site.statement).origin if passed is not None else None
         if loss_object is None or loss_object.kind != LOSS_OBJECT or loss_object.loss is None:
             continue
         api = loss_object.loss

@@ -93,14 +93,6 @@ def static_value(module: ModuleContext, node: cst.BaseExpression | None, at: Sta
     return result
 
 
-def static_integer(module: ModuleContext, node: cst.BaseExpression | None, at: StatementInfo | None) -> int | None:
-    """A whole number the code fixes (``3``, ``-1``, ``NUM_CLASSES``, ``cfg.n`` folded): a width, an axis."""
-    value = static_value(module, node, at)
-    if value is None or value.scalar is None or not float(value.scalar).is_integer():
-        return None
-    return int(value.scalar)
-
-
 class _Evaluator:
     def __init__(self, module: ModuleContext, at: StatementInfo, depth: int, frame: CallFrame | None = None) -> None:
         self.module = module

@@ -23,10 +23,11 @@ import libcst as cst
 
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import Binding, LossCall, bind
-from wce_lint.analysis.provenance import ACTIVATION, MODEL, MODEL_OUTPUT, bindings, origin_of
+from wce_lint.analysis.provenance import ACTIVATION, MODEL, MODEL_OUTPUT, bindings
 from wce_lint.analysis.reach import bound_value, step_out
 from wce_lint.analysis.module import ModuleContext, StatementInfo
-from wce_lint.analysis.values import Value, static_value
+from wce_lint.analysis.evaluator import value_of
+from wce_lint.analysis.values import Value
 from wce_lint.rule import TraceStep
 
 MAX_HOPS = 16
@@ -193,7 +194,7 @@ def _class_keyed_dict(module: ModuleContext, node: cst.BaseExpression, at: State
         for element in node.elements:
             if not isinstance(element, cst.DictElement):
                 return False  # `**other`: keys unknown
-            key = static_value(module, element.key, at)
+            key = value_of(module, element.key, at).static
             if key is None or not key.is_integer or not key.is_scalar:
                 return False
         return True
@@ -233,7 +234,7 @@ def per_class_weights(module: ModuleContext, node: cst.BaseExpression, at: State
 
 def literal_vector(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo) -> Value | None:
     """A rank-1 value whose numbers are written in the code (a list, ``np.array([...])``, ``tf.constant``)."""
-    value = static_value(module, node, at)
+    value = value_of(module, node, at).static
     if value is None or value.rank != 1 or value.elements is None or value.source != "literal":
         return None
     return value
@@ -252,7 +253,7 @@ def _output_width(module: ModuleContext, node: cst.BaseExpression, at: Statement
                   ) -> tuple[int | None, cst.CSTNode | None]:
     """The last-axis width of a layer or model output (``Dense(3)(h)``, ``model(x)``, ``self.head(h)``), as the
     value evaluator knows it — through helpers, ``self`` attributes, inheritance and the project's modules."""
-    origin = origin_of(module, node, at)
+    origin = value_of(module, node, at).origin
     if origin is None or origin.kind not in (MODEL_OUTPUT, ACTIVATION) or origin.units is None:
         return None, None
     return origin.units, origin.units_node
@@ -267,7 +268,7 @@ def model_info(module: ModuleContext, node: cst.BaseExpression, at: StatementInf
     framework = _framework(module, built, where)
     if framework is None:
         return None
-    origin = origin_of(module, node, at)
+    origin = value_of(module, node, at).origin
     if origin is None or origin.kind != MODEL or origin.units is None:
         return ModelInfo(framework, built)
     return ModelInfo(framework, built, origin.units, origin.units_node)
@@ -326,7 +327,7 @@ def _one_hot_depth(module: ModuleContext, node: cst.BaseExpression, at: Statemen
     keyword = next((a.value for a in node.args if a.keyword and a.keyword.value in ("depth", "num_classes")), None)
     depth_node = keyword if keyword is not None else (node.args[1].value if len(node.args) > 1
                                                       and node.args[1].keyword is None else None)
-    depth = static_value(module, depth_node, where)
+    depth = value_of(module, depth_node, where).static
     if depth is None or depth.scalar is None or not float(depth.scalar).is_integer():
         return None, None
     return int(depth.scalar), node
@@ -337,7 +338,7 @@ def _model_input_batch(module: ModuleContext, node: cst.BaseExpression, at: Stat
     node, where, _ = follow(module, node, at, contents=False)
     if not isinstance(node, cst.Call) or not node.args or node.args[0].keyword is not None:
         return None
-    inputs = static_value(module, node.args[0].value, where)
+    inputs = value_of(module, node.args[0].value, where).static
     if inputs is None or inputs.shape is None or len(inputs.shape) < 2:
         return None
     return inputs.shape[0]
@@ -351,13 +352,13 @@ def prediction_dims(module: ModuleContext, logits: cst.BaseExpression | None, la
     batches: list[int | None] = []
     classes: list[tuple[int | None, cst.CSTNode | None]] = []
     ranks: list[int | None] = []
-    logits_value = static_value(module, logits, at)
+    logits_value = value_of(module, logits, at).static
     if logits_value is not None and logits_value.shape is not None:
         ranks.append(len(logits_value.shape))
         if len(logits_value.shape) >= 2:
             batches.append(logits_value.shape[0])
             classes.append((logits_value.shape[-1], logits_value.node))
-    labels_value = static_value(module, labels, at)
+    labels_value = value_of(module, labels, at).static
     if labels_value is not None and labels_value.shape is not None and labels_value.shape:
         if sparse:
             batches.append(labels_value.shape[0])
@@ -418,11 +419,11 @@ def reduction(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo
         keepdims = None  # keepdims or dtype by position, depending on the library
     for keyword in _KEEPDIMS_KEYWORDS:
         if keyword in keywords:
-            flag = static_value(module, keywords[keyword], at)
+            flag = value_of(module, keywords[keyword], at).static
             keepdims = bool(flag.scalar) if flag is not None and flag.scalar is not None else None
     axes: tuple[int, ...] | None = None
     if axis_node is not None and not (isinstance(axis_node, cst.Name) and axis_node.value == "None"):
-        axis = static_value(module, axis_node, at)
+        axis = value_of(module, axis_node, at).static
         if axis is None or axis.elements is None or axis.rank not in (0, 1) \
                 or not all(float(a).is_integer() for a in axis.elements):
             return None
@@ -445,7 +446,7 @@ _NEGATING_FUNCTIONS = frozenset({"torch.logical_not", "numpy.logical_not", "tens
 
 
 def _static_scalar(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo) -> float | None:
-    value = static_value(module, node, at)
+    value = value_of(module, node, at).static
     return value.scalar if value is not None and value.is_scalar else None
 
 
@@ -720,7 +721,7 @@ def named_positive_weight(module: ModuleContext, node: cst.BaseExpression, at: S
 def single_element(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo) -> Evidence | None:
     """A scalar or a one-element tensor: statically (``10.0``, ``torch.tensor([3.0])``) or by construction
     (``torch.tensor([ratio])``, ``torch.tensor(x.item())``, ``float(…)``)."""
-    value = static_value(module, node, at)
+    value = value_of(module, node, at).static
     if value is not None and value.shape is not None and all(isinstance(d, int) for d in value.shape) \
             and math.prod(value.shape) == 1:
         what = "a single number" if value.is_scalar else f"a one-element tensor of shape {tuple(value.shape)}"
@@ -762,7 +763,7 @@ def division_by_zero(module: ModuleContext, node: cst.BaseExpression, at: Statem
     if not isinstance(value, cst.BinaryOperation) or not isinstance(
             value.operator, (cst.Divide, cst.FloorDivide, cst.Modulo)):
         return None
-    divisor = static_value(home, value.right, where)
+    divisor = value_of(home, value.right, where).static
     if divisor is None or not divisor.elements or any(x != 0 for x in divisor.elements):
         return None
     return Evidence(value, f"`{home.code(value)}`, a division by zero", trace)
@@ -829,7 +830,7 @@ def _batch_length_vector(module: ModuleContext, value: cst.BaseExpression, at: S
                          dims: PredictionDims) -> Evidence | None:
     if dims.batch is None or dims.classes is None or dims.batch == dims.classes:
         return None
-    vector = static_value(module, value, at)
+    vector = value_of(module, value, at).static
     if vector is None or vector.shape != (dims.batch,):
         return None
     shown = ""
@@ -886,6 +887,6 @@ def pos_weights(module: ModuleContext) -> list[PosWeight]:
             argument = loss.option(loss.api.pos_weight)
             if argument is None or loss.statement is None or (loss.api.is_class and loss.call is not None):
                 continue
-            cached.append(PosWeight(loss, argument, static_value(module, argument.value, loss.statement)))
+            cached.append(PosWeight(loss, argument, value_of(module, argument.value, loss.statement).static))
         module.cache["pos_weights"] = cached
     return cached  # type: ignore[return-value]

@@ -132,7 +132,8 @@ def _log_target(module: "ModuleContext", loss: "LossCall") -> Finding | None:
     """A KL target in log-space where the API reads probabilities."""
     from wce_lint.analysis.apis import PROBABILITIES
     from wce_lint.analysis.losses import flag_value
-    from wce_lint.analysis.provenance import ACTIVATION, LOG_SOFTMAX, origin_of
+    from wce_lint.analysis.evaluator import value_of
+    from wce_lint.analysis.provenance import ACTIVATION, LOG_SOFTMAX
 
     api = loss.api
     if api.log_target is None and api.targets_are != PROBABILITIES:
@@ -140,7 +141,7 @@ def _log_target(module: "ModuleContext", loss: "LossCall") -> Finding | None:
     argument = loss.arguments.get(api.labels)  # type: ignore[union-attr]
     if argument is None:
         return None
-    origin = origin_of(module, argument.value, loss.statement)
+    origin = value_of(module, argument.value, loss.statement).origin
     if origin is None or origin.kind != ACTIVATION or origin.activation != LOG_SOFTMAX:
         return None
     if api.log_target is not None:

@@ -168,7 +168,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
 
 
 def _fit_findings(module: "ModuleContext") -> Iterator[Finding]:
-    from wce_lint.analysis.values import static_value
+    from wce_lint.analysis.evaluator import value_of
     from wce_lint.analysis.weights import KERAS, imports_keras, per_class_weights, training_calls
 
     for training in training_calls(module):
@@ -183,7 +183,7 @@ def _fit_findings(module: "ModuleContext") -> Iterator[Finding]:
             if evidence is None and keras_model:
                 batch = None
                 for data in (training.arguments.value("x"), training.arguments.value("y")):
-                    shape = getattr(static_value(module, data, training.statement), "shape", None)
+                    shape = getattr(value_of(module, data, training.statement).static, "shape", None)
                     if shape and batch is None:
                         batch = shape[0]
                 evidence = _class_length_vector(module, sample_weight, training.statement, model.units, batch,
@@ -201,7 +201,7 @@ def _fit_findings(module: "ModuleContext") -> Iterator[Finding]:
         if evidence is not None and not evidence.is_dict:
             description = evidence.description
         elif evidence is None and (keras_model or imports_keras(module)):
-            vector = static_value(module, class_weight, training.statement)
+            vector = value_of(module, class_weight, training.statement).static
             if vector is not None and vector.rank == 1 and vector.shape and vector.shape[0]:
                 shown = describe_elements(vector.elements) if vector.elements is not None else ""
                 description = f"a list or array of {vector.shape[0]} weights {shown}".rstrip()

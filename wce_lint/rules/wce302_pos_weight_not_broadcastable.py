@@ -61,7 +61,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
 
     reported: set[int] = set()
     for site in label_sites(module):
-        from wce_lint.analysis.values import static_value
+        from wce_lint.analysis.evaluator import value_of
 
         loss = site.loss
         argument = loss.option(loss.api.pos_weight)
@@ -73,7 +73,7 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
             continue  # a per-example vector: WCE202 names the cause, one finding is enough
         # a loss object's pos_weight is read where the object is built
         at = module.statement_of(loss.constructor) if loss.constructor is not None else loss.statement
-        weight = static_value(module, argument.value, at)
+        weight = value_of(module, argument.value, at).static
         if weight is None or weight.shape is None or weight.shape == ():
             continue
         target, source = site.logits, "logits"

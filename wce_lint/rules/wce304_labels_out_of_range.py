@@ -163,7 +163,7 @@ def _class_ids(module: "ModuleContext", site: "LabelSite") -> tuple[str, str] | 
 
 def _ignored_id(module: "ModuleContext", site: "LabelSite") -> object:
     """The class id the loss skips: torch's ``ignore_index`` (default -100), Keras' ``ignore_class``."""
-    from wce_lint.analysis.values import static_value
+    from wce_lint.analysis.evaluator import value_of
 
     api = site.api
     parameter = {"torch": "ignore_index", "keras": "ignore_class"}.get(api.framework)
@@ -178,7 +178,7 @@ def _ignored_id(module: "ModuleContext", site: "LabelSite") -> object:
     if module.code(argument.value) == "None":
         return None
     at = module.statement_of(argument) or site.loss.statement
-    value = static_value(module, argument.value, at)
+    value = value_of(module, argument.value, at).static
     return value.scalar if value is not None and value.scalar is not None else _UNREADABLE
 
 

@@ -60,7 +60,8 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.calls import loss_calls
     from wce_lint.analysis.edits import replace_node
     from wce_lint.analysis.losses import is_prediction, is_target
-    from wce_lint.analysis.provenance import MODEL_OUTPUT, origin_of
+    from wce_lint.analysis.evaluator import value_of
+    from wce_lint.analysis.provenance import MODEL_OUTPUT
 
     for loss in loss_calls(module):
         if loss.call is None or loss.arguments is None or loss.called_slots:
@@ -69,8 +70,8 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         prediction_arg = loss.arguments.get(loss.api.logits)
         if label_arg is None or prediction_arg is None:
             continue
-        label_origin = origin_of(module, label_arg.value, loss.statement)
-        prediction_origin = origin_of(module, prediction_arg.value, loss.statement)
+        label_origin = value_of(module, label_arg.value, loss.statement).origin
+        prediction_origin = value_of(module, prediction_arg.value, loss.statement).origin
         label_is_prediction = is_prediction(label_origin)
         prediction_is_prediction = is_prediction(prediction_origin)
         prediction_is_target = is_target(module, prediction_arg.value, loss.statement)

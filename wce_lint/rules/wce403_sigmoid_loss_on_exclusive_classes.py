@@ -54,7 +54,7 @@ if TYPE_CHECKING:
 def check(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.apis import SIGMOID
     from wce_lint.analysis.calls import loss_calls
-    from wce_lint.analysis.losses import is_one_hot
+    from wce_lint.analysis.evaluator import value_of
 
     for loss in loss_calls(module):
         if loss.call is None or loss.arguments is None or loss.api.family != SIGMOID:
@@ -62,11 +62,12 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
         labels = loss.arguments.get(loss.api.labels)
         if labels is None:
             continue
-        evidence = is_one_hot(module, labels.value, loss.statement)
-        if not evidence:
+        found = value_of(module, labels.value, loss.statement).one_hot
+        if found is None:
             continue
         trace = ()
-        if evidence is not True:
+        evidence = found.origin
+        if evidence is not None:
             trace = (*evidence.trace, TraceStep(f"the labels are one-hot encoded here by `{evidence.api}`",
                                                 evidence.node))
         yield Finding(

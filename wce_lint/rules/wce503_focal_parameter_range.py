@@ -120,14 +120,14 @@ def check(module: "ModuleContext") -> Iterator[Finding]:
 def _library_calls(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.calls import loss_calls
     from wce_lint.analysis.focal import BALANCING_FLAG, UNIT, alpha_policy
-    from wce_lint.analysis.values import static_value
+    from wce_lint.analysis.evaluator import value_of
 
     for loss in loss_calls(module):
         if not loss.api.focal or (loss.api.is_class and loss.call is not None):
             continue  # loss objects are judged once, where they are built
         api = api_as_written(module, loss)
         gamma = loss.option("gamma")
-        value = static_value(module, gamma.value, loss.statement) if gamma is not None else None
+        value = value_of(module, gamma.value, loss.statement).static if gamma is not None else None
         if gamma is not None and value is not None and _bad_gamma(value):
             yield Finding(
                 node=gamma.value,
@@ -136,13 +136,13 @@ def _library_calls(module: "ModuleContext") -> Iterator[Finding]:
                 trace=_defined_at(value, gamma.value),
             )
         alpha = loss.option("alpha")
-        value = static_value(module, alpha.value, loss.statement) if alpha is not None else None
+        value = value_of(module, alpha.value, loss.statement).static if alpha is not None else None
         if alpha is None or value is None:
             continue
         policy = alpha_policy(loss.api.display)
         if policy == BALANCING_FLAG:
             flag = loss.option("apply_class_balancing")
-            flag_value = static_value(module, flag.value, loss.statement) if flag is not None else None
+            flag_value = value_of(module, flag.value, loss.statement).static if flag is not None else None
             if flag_value is None or not flag_value.scalar:
                 continue  # alpha is only read with apply_class_balancing=True
             policy = UNIT

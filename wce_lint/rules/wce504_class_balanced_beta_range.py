@@ -93,12 +93,12 @@ def _shown(value: "Value") -> str:
 def check(module: "ModuleContext") -> Iterator[Finding]:
     from wce_lint.analysis.class_balance import effective_number_weightings
     from wce_lint.analysis.parameters import argument_values, foreign_arguments, foreign_homes, parameter_of
-    from wce_lint.analysis.values import static_value
+    from wce_lint.analysis.evaluator import value_of
 
     reported: set[int] = set()
     for weighting in effective_number_weightings(module):
         formula = short_code(module, weighting.node, 50)
-        value = static_value(module, weighting.beta, weighting.statement)
+        value = value_of(module, weighting.beta, weighting.statement).static
         if value is not None:
             problem = _problem(value)
             if problem is None or id(weighting.beta) in reported:
