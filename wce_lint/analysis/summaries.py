@@ -342,32 +342,81 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
 class LossParameterUse:
     """``criterion(model(x), y)`` in a function whose parameter ``criterion`` is invoked like a loss object:
     which of the function's parameters each positional argument is (and whether it is called), so a call
-    ``train(Net(), loader, nn.BCEWithLogitsLoss())`` pairs the loss object with the model it is given."""
+    ``train(Net(), loader, nn.BCEWithLogitsLoss())`` pairs the loss object with the model it is given. The
+    invocation may be in a helper the function hands its parameters on to (``train`` → ``step``): ``call``
+    is then in that helper (of ``home``), and ``through`` says how the loss object got there."""
 
     loss_parameter: cst.Param
     call: cst.Call
     home: ModuleContext
     arguments: tuple[tuple[cst.Param, bool] | None, ...]  # per positional argument: (parameter, called)
+    through: tuple[TraceStep, ...] = ()
 
 
-def loss_parameter_uses(home: ModuleContext, function: FunctionInfo) -> list[LossParameterUse]:
-    """The invocations of ``function``'s parameters as loss objects, in its body (memoised; not through
-    helpers)."""
-    key = ("loss_parameter_uses", id(function.node))
-    cached = home.cache.get(key)
-    if cached is None:
-        cached = []
-        for site in _name_calls_inside(home, function):
-            callee = _parameter_use(home, function, site.node.func, site.statement)
-            if callee is None or any(a.star for a in site.node.args):
+def loss_parameter_uses(home: ModuleContext, function: FunctionInfo, chain: int = 0) -> list[LossParameterUse]:
+    """The invocations of ``function``'s parameters as loss objects, in its body or in the helpers it hands
+    them on to (memoised; a fixed point over recursive helpers, like the sinks)."""
+    return _loss_parameter_uses(home, function, chain)[0]
+
+
+def _loss_parameter_uses(home: ModuleContext, function: FunctionInfo, chain: int
+                         ) -> tuple[list[LossParameterUse], bool]:
+    return memoised_summary(home, ("loss_parameter_uses", id(function.node)), chain,
+                            lambda depth: _compute_loss_parameter_uses(home, function, depth), _use_identity)
+
+
+def _use_identity(use: LossParameterUse) -> tuple:
+    return id(use.loss_parameter), id(use.call), tuple(
+        None if a is None else (id(a[0]), a[1]) for a in use.arguments)
+
+
+def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, chain: int
+                                 ) -> tuple[list[LossParameterUse], bool]:
+    found = []
+    for site in _name_calls_inside(home, function):
+        callee = _parameter_use(home, function, site.node.func, site.statement)
+        if callee is None or any(a.star for a in site.node.args):
+            continue
+        positional = [a for a in site.node.args if a.keyword is None]
+        uses = tuple(_parameter_use(home, function, a.value, site.statement, calls_allowed=True)
+                     for a in positional)
+        if any(u is not None for u in uses):
+            found.append(LossParameterUse(callee[0], site.node, home, uses))
+    complete = True
+    for site in home.calls:  # `step(model, criterion, x, y)`: the helper's uses, in this function's parameters
+        if site.statement.scope is not function.node:
+            continue
+        target = callee_of(home, site.node, site.statement)
+        if target is None or target[1] is function:
+            continue
+        callee_home, callee, method = target
+        uses, uses_complete = _loss_parameter_uses(callee_home, callee, chain + 1)
+        complete = complete and uses_complete
+        for use in uses:
+            handed = _handed(home, function, callee, method, site, use.loss_parameter, called=False)
+            if handed is None or handed[1]:
                 continue
-            positional = [a for a in site.node.args if a.keyword is None]
-            uses = tuple(_parameter_use(home, function, a.value, site.statement, calls_allowed=True)
-                         for a in positional)
-            if any(u is not None for u in uses):
-                cached.append(LossParameterUse(callee[0], site.node, home, uses))
-        home.cache[key] = cached
-    return cached  # type: ignore[return-value]
+            arguments = tuple(None if a is None else _handed(home, function, callee, method, site, a[0], a[1])
+                              for a in use.arguments)
+            if not any(a is not None for a in arguments):
+                continue
+            step = TraceStep(f"`{function.name}` hands `{handed[0].name.value}` on to `{callee.name}` "
+                             f"({home.short_path()}:{home.line(site.node)})", site.node)
+            found.append(LossParameterUse(handed[0], use.call, use.home, arguments, (step, *use.through)))
+    return found, complete
+
+
+def _handed(home: ModuleContext, function: FunctionInfo, callee: FunctionInfo, method: bool, site,  # type: ignore[no-untyped-def]
+            parameter: cst.Param, called: bool) -> tuple[cst.Param, bool] | None:
+    """The parameter of ``function`` that a call ``site`` passes for the callee's ``parameter`` (called when
+    the callee calls it, or when the call passes what calling it gives; not both)."""
+    argument = argument_for(callee.node, parameter, site.node, method)
+    if argument is None:
+        return None
+    use = _parameter_use(home, function, argument.value, site.statement, calls_allowed=not called)
+    if use is None:
+        return None
+    return use[0], use[1] or called
 
 
 def _name_calls_inside(home: ModuleContext, function: FunctionInfo) -> list:  # type: ignore[type-arg]
@@ -411,18 +460,20 @@ def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, functio
         if prediction is None or construction is None:
             continue
         owner, built = construction
-        where = f"{home.short_path()}:{home.line(use.call)}"
-        step = TraceStep(f"`{function.name}` invokes `{use.loss_parameter.name.value}` on "
-                         f"`{parameter.name.value}{'(…)' if called else ''}` ({where})", use.call)
-        traces.setdefault(id(prediction.value), (step,))
+        where = f"{use.home.short_path()}:{use.home.line(use.call)}"
+        invoked = f"`{parameter.name.value}{'(…)' if called else ''}`"
+        step = TraceStep(f"`{function.name}` invokes `{use.loss_parameter.name.value}` on {invoked} ({where})"
+                         if not use.through else f"it is invoked there on {invoked} ({where})", use.call)
+        steps = (*use.through, step)
+        traces.setdefault(id(prediction.value), steps)
         slots = {api.logits: prediction}
         labels = _passed_labels(function, site.node, method, use, positional.index(api.labels)
                                 if api.labels in positional else None)
         if labels is not None:  # `criterion(model(x), y)` with `y` a parameter: what this call passes
             slots[api.labels] = labels
-            traces.setdefault(id(labels.value), (step,))
+            traces.setdefault(id(labels.value), steps)
         found.append(LossCall(api, site.node, Binding(slots, (), True), site.statement,
-                              via=(step,), written=owner.code(built.constructor.func),  # type: ignore[union-attr]
+                              via=steps, written=owner.code(built.constructor.func),  # type: ignore[union-attr]
                               fixed_expects=expects(owner, built), fixed_from_logits=from_logits(owner, built),
                               called_slots=frozenset({api.logits}) if called else frozenset()))
     return found
