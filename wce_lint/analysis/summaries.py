@@ -46,6 +46,7 @@ class SlotSink:
     chain: int = 0
     called: bool = False  # what calling the parameter gives reaches the slot (`model(x)`, the prediction slot)
     constructor: bool = False  # a slot of a loss object's constructor (`nn.BCEWithLogitsLoss(pos_weight=w)`)
+    offset: int = 0  # for POSITIONALS: the loss's positional parameter the first forwarded argument fills
 
 
 MAX_ROUNDS = 8
@@ -125,7 +126,7 @@ def _function_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> 
 
 
 def _sink_identity(sink: SlotSink) -> tuple:
-    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called, sink.constructor
+    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called, sink.constructor, sink.offset
 
 
 def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
@@ -143,6 +144,13 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
                              f"({where})", forwarded.value)
             star = function.node.params.star_kwarg
             sinks.append(SlotSink(star, KEYWORDS, loss, home, (step,), 0, False, in_constructor))  # type: ignore[arg-type]
+        for in_constructor, forwarded, offset in _forwarded_positionals(home, function, loss):
+            # `F.binary_cross_entropy_with_logits(*args)`: the caller's extra positional arguments, in order
+            where = f"{home.short_path()}:{home.line(forwarded)}"
+            step = TraceStep(f"`*{forwarded.value.value}` is passed on to `{_written(home, loss)}` in `{name}` "  # type: ignore[attr-defined]
+                             f"({where})", forwarded.value)
+            star = function.node.params.star_arg
+            sinks.append(SlotSink(star, POSITIONALS, loss, home, (step,), 0, False, in_constructor, offset))  # type: ignore[arg-type]
         for binding, in_constructor in bindings:
             for slot, argument in binding.arguments.items() if binding is not None else ():
                 use = _parameter_use(home, function, argument.value, loss.statement,
@@ -226,6 +234,45 @@ def _forwarded_keywords(home: ModuleContext, function: FunctionInfo, loss: LossC
                     yield in_constructor, argument
 
 
+POSITIONALS = "*"  # the slot of a sink for `*args` passed on to a loss: the caller's extra positional arguments
+
+
+def _forwarded_positionals(home: ModuleContext, function: FunctionInfo, loss: LossCall):  # type: ignore[no-untyped-def]
+    """The ``*args`` arguments of ``loss`` (its call, or its constructor) that are ``function``'s own ``*args``
+    parameter, unchanged, after plain positional arguments only: (in the constructor, the argument, how many
+    positional arguments come before it)."""
+    star = getattr(function.node.params, "star_arg", None)
+    if not isinstance(star, cst.Param) or loss.statement is None:
+        return
+    definitions = home.definitions(function.node, star.name.value)
+    if len(definitions) != 1 or definitions[0].target is not star:
+        return  # `args = args[1:]`: not what the caller passed
+    for in_constructor, call in ((False, loss.call), (True, loss.constructor if loss.api.is_class else None)):
+        before = 0
+        for argument in call.args if call is not None else ():
+            if argument.star == "*" and isinstance(argument.value, cst.Name) \
+                    and argument.value.value == star.name.value:
+                yield in_constructor, argument, before
+                break
+            if argument.star or argument.keyword is not None:
+                break
+            before += 1
+
+
+def _positional_arguments(function: FunctionInfo, call: cst.Call, loss: LossCall, sink: SlotSink,
+                          method: bool) -> dict[str, cst.Arg]:
+    """The loss parameters that the positional arguments ``call`` passes to ``function``'s ``*args`` fill."""
+    params = function.node.params
+    own = len(params.posonly_params) + len(params.params) - (1 if method and (params.posonly_params or
+                                                                               params.params) else 0)
+    positional = [a for a in call.args if a.keyword is None]
+    if any(a.star for a in positional):
+        return {}  # `wrapped(*batch)`: which argument lands where is unknown
+    names = (loss.api.signature if sink.constructor or not loss.api.is_class else loss.api.call_parameters).positional
+    return {names[sink.offset + i]: argument for i, argument in enumerate(positional[own:])
+            if sink.offset + i < len(names)}
+
+
 def _keyword_arguments(home: ModuleContext, function: FunctionInfo, call: cst.Call, loss: LossCall,
                        in_constructor: bool) -> tuple[dict[str, cst.Arg], list[cst.Arg]]:
     """The keyword arguments of ``call`` that ``function``'s ``**kwargs`` receives: those ``loss`` accepts, by
@@ -304,6 +351,13 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                             trace = trace or sink.trace
                             for argument in refused:
                                 traces.setdefault(id(argument.keyword), sink.trace)
+                        for argument in passed.values():
+                            trace = trace or sink.trace
+                            traces.setdefault(id(argument.value), sink.trace)
+                        continue
+                    if sink.slot == POSITIONALS:  # the caller's extra positional arguments, through `*args`
+                        passed = _positional_arguments(function, site.node, sink.loss, sink, method)
+                        (constructor_arguments if sink.constructor else arguments).update(passed)
                         for argument in passed.values():
                             trace = trace or sink.trace
                             traces.setdefault(id(argument.value), sink.trace)
