@@ -253,7 +253,7 @@ class _Tracer:
                 scope = self.module.enclosing_scope(scope)
             if scope is home:
                 found.append(write)
-        return found
+        return found + handed_to_changers(self.module, name, home)
 
     def _unbound(self, definition) -> Origin | None:  # type: ignore[no-untyped-def]
         """A name bound without a plain value: an element of an unpacked tuple, or a parameter."""
@@ -645,6 +645,50 @@ _REACHED_AGAIN: set[int] = set()
 _ASSUMED: dict[int, Origin] = {}
 _JOURNAL: list[tuple[dict, object]] = []
 _CYCLE_SEEN: list[bool] = []
+
+
+# Library functions that change a list in place.
+IN_PLACE_FUNCTIONS = frozenset({"random.shuffle", "numpy.random.shuffle"})
+
+
+def handed_to_changers(module: ModuleContext, name: str, home: object) -> list:  # type: ignore[type-arg]
+    """The calls in ``home`` (or a function inside it that does not bind ``name``) that hand the dict or list
+    bound to ``name`` to a function of the project that changes its parameter (``strip(out)`` with
+    ``out["scores"] = …`` in ``strip``; through ``*args``/``**kwargs`` it may), or to an in-place library
+    function (``random.shuffle``): changes of unknown keys, and of a model's layers when the callee changes
+    those (``add_head(net)`` running ``net.append(nn.Sigmoid())``; memoised). One call deep."""
+    from wce_lint.analysis.dataflow import KeyWrite, key_writes
+
+    cache_key = ("handed_to_changers", name, id(home))
+    cached = module.cache.get(cache_key)
+    if cached is not None:
+        return cached  # type: ignore[return-value]
+    found = []
+    for site in module.calls:
+        passed = [a for a in site.node.args if isinstance(a.value, cst.Name) and a.value.value == name]
+        if not passed:
+            continue
+        scope = site.statement.scope
+        while scope is not home and scope is not None and not module.definitions(scope, name):
+            scope = module.enclosing_scope(scope)
+        if scope is not home:
+            continue
+        changes = layers = bool(module.qualified_names(site.node.func) & IN_PLACE_FUNCTIONS)
+        callee = None if changes else callee_of(module, site.node, site.statement)
+        if callee is not None:
+            callee_home, function, method = callee
+            params = function.node.params
+            for argument in passed:
+                param = next((p for p in (*params.posonly_params, *params.params, *params.kwonly_params)
+                              if argument_for(function.node, p, site.node, method) is argument), None)
+                writes = key_writes(callee_home, param.name.value, function.node) if param is not None else None
+                if writes is None or writes:  # (a star argument, or one landing in `*args`: may be changed)
+                    changes = True
+                    layers = layers or writes is None or any(w.changes_layers for w in writes)
+        if changes:  # (`method=None` changes a model's layers too; "call" only a dict's or a list's items)
+            found.append(KeyWrite(None, None, site.statement, None if layers else "call", site.node))
+    module.cache[cache_key] = found
+    return found
 
 
 def _forget(start: int) -> None:
