@@ -87,27 +87,32 @@ def initializer_of(module: ModuleContext, call: cst.Call, at: StatementInfo | No
     if key in module.cache:
         return module.cache[key]  # type: ignore[return-value]
     found = None
-    names = module.qualified_names(call.func)
-    owner: "tuple[ModuleContext, ClassInfo] | None" = None
-    if names:
-        from wce_lint.analysis.project import resolve_symbol
-
-        symbol = resolve_symbol(module, names)
-        if symbol is not None and isinstance(symbol[1], ClassInfo):
-            owner = symbol  # type: ignore[assignment]
-    elif isinstance(call.func, cst.Name):
-        from wce_lint.analysis.provenance import bindings
-
-        cls = module.classes.get(call.func.value)
-        definitions = bindings(module, call.func.value, at)
-        if cls is not None and definitions and all(d.target is cls.node for d in definitions):
-            owner = (module, cls)
+    owner = constructed_class(module, call, at)
     if owner is not None:
         method = context_free(owner[0], owner[1], method_of(owner[0], owner[1], "__init__"))
         if method is not None and is_followable(method[0], method[1])[0]:
             found = method[0], method[1], True
     module.cache[key] = found
     return found
+
+
+def constructed_class(module: ModuleContext, call: cst.Call, at: StatementInfo
+                      ) -> "tuple[ModuleContext, ClassInfo] | None":
+    """The project class ``call`` builds an instance of (``Trainer(net)``), with its module; None otherwise."""
+    names = module.qualified_names(call.func)
+    if names:
+        from wce_lint.analysis.project import resolve_symbol
+
+        symbol = resolve_symbol(module, names)
+        return symbol if symbol is not None and isinstance(symbol[1], ClassInfo) else None  # type: ignore[return-value]
+    if isinstance(call.func, cst.Name):
+        from wce_lint.analysis.provenance import bindings
+
+        cls = module.classes.get(call.func.value)
+        definitions = bindings(module, call.func.value, at)
+        if cls is not None and definitions and all(d.target is cls.node for d in definitions):
+            return module, cls
+    return None
 
 
 def _callee(module: ModuleContext, call: cst.Call, at: StatementInfo,

@@ -709,9 +709,21 @@ def class_attribute(module: ModuleContext, owner: ClassInfo, attribute: str, dep
         if path is not None:
             origin = element(origin, path)
         origins.append(origin.via(f"`self.{attribute}` is assigned here", value) if origin else None)
-    if not origins or any(o is not None and o.kind == PARAMETER for o in origins):
-        return None  # a constructor's parameter: which value depends on the instance
+    if not origins:
+        return None
+    if any(o is not None and o.kind == PARAMETER for o in origins):
+        # A constructor's parameter: which value depends on the instance. Kept as that parameter when it is the
+        # one assignment, in the class's own `__init__` (`self.model = model`), so that a summary of
+        # `__init__` sees it reach a loss in another method; no caller can substitute it (it is not theirs).
+        return origins[0] if len(origins) == 1 and constructor_parameter(module, owner, origins[0]) else None
     return agree(origins)
+
+
+def constructor_parameter(module: ModuleContext, owner: ClassInfo, origin: Origin | None) -> bool:
+    """``origin`` is a plain parameter of ``owner``'s own ``__init__`` (in ``module``)."""
+    initializer = owner.methods.get("__init__")
+    return (origin is not None and origin.is_plain_parameter and initializer is not None
+            and origin.function is initializer.node and module.classes.get(owner.node.name.value) is owner)
 
 
 def _parameter_free(origin: Origin | None) -> bool:

@@ -28,6 +28,7 @@ import libcst as cst
 from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
 from wce_lint.analysis.evaluator import value_of
 from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.callees import constructed_class
 from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, initializer_of
 from wce_lint.rule import TraceStep
 
@@ -47,6 +48,9 @@ class SlotSink:
     called: bool = False  # what calling the parameter gives reaches the slot (`model(x)`, the prediction slot)
     constructor: bool = False  # a slot of a loss object's constructor (`nn.BCEWithLogitsLoss(pos_weight=w)`)
     offset: int = 0  # for POSITIONALS: the loss's positional parameter the first forwarded argument fills
+    # Reached through `self.x` in another method of the class whose `__init__` this is: holds only for an
+    # instance of that very class (a subclass may override the method).
+    in_method: bool = False
 
 
 MAX_ROUNDS = 8
@@ -133,9 +137,17 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
     sinks: list[SlotSink] = []
     complete = True
     name = function.name
+    methods = _other_methods(home, function)
     for loss in direct_loss_calls(home):
-        if loss.statement is None or not _inside(home, loss.statement.scope, function.node):
-            continue  # (a loss in a closure of `function` reads `function`'s parameters too)
+        if loss.statement is None:
+            continue
+        if not _inside(home, loss.statement.scope, function.node):  # (a closure reads `function`'s parameters)
+            method = next((m for m in methods if _inside(home, loss.statement.scope, m.node)), None)
+            if method is None:
+                continue
+            name = method.name  # `self.criterion(self.model(x), y)` in `step`, `self.model = model` in `__init__`
+        else:
+            name = function.name
         bindings = [(loss.arguments, False), (loss.constructor_arguments if loss.api.is_class else None, True)]
         for in_constructor, forwarded in _forwarded_keywords(home, function, loss):
             # `F.binary_cross_entropy_with_logits(x, y, **kwargs)`: the caller's keywords land in the loss
@@ -162,7 +174,8 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
                 what = f"`{param.name.value}(…)`" if called else f"`{param.name.value}`"
                 step = TraceStep(f"{what} reaches `{slot}` of `{_written(home, loss)}` in `{name}` ({where})",
                                  argument.value)
-                sinks.append(SlotSink(param, slot, loss, home, (step,), 0, called, in_constructor))
+                sinks.append(SlotSink(param, slot, loss, home, (step,), 0, called, in_constructor,
+                                      in_method=name != function.name))
     passed, complete = passed_on(home, function, chain, _function_sinks, lambda sink: sink.parameter,
                                  calls_allowed=lambda sink: not sink.called and sink.slot == sink.loss.api.logits)
     for site, callee_function, inner, param, argument, called in passed:
@@ -187,13 +200,15 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
     for site in home.calls:
         if site.statement.scope is not function.node:
             continue
-        callee = callee_of(home, site.node, site.statement) or initializer_of(home, site.node, site.statement)
+        callee = callee_of(home, site.node, site.statement)
+        built = callee is None
+        callee = callee or initializer_of(home, site.node, site.statement)
         if callee is None or callee[1] is function:
             continue
         callee_home, callee_function, method = callee
         items, items_complete = summary_of(callee_home, callee_function, chain + 1)
         complete = complete and items_complete
-        for item in items:
+        for item in _applying(home, site, callee_function, built, items):
             argument = argument_for(callee_function.node, parameter_of(item), site.node, method)
             if argument is None:
                 continue
@@ -202,6 +217,16 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
             if use is not None:
                 found.append((site, callee_function, item, use[0], argument, use[1]))
     return found, complete
+
+
+def _applying(home: ModuleContext, site, function: FunctionInfo, built: bool, items: list) -> list:  # type: ignore[no-untyped-def, type-arg]
+    """The summary items of ``function`` that hold for call ``site``: those found through another method of a
+    class (``in_method``) only when the call builds an instance of the class whose ``__init__`` it runs."""
+    if not any(getattr(item, "in_method", False) for item in items):
+        return items
+    owner = constructed_class(home, site.node, site.statement) if built else None
+    own = owner is not None and owner[1].methods.get("__init__") is function
+    return [item for item in items if own or not getattr(item, "in_method", False)]
 
 
 def _parameter_use(home: ModuleContext, function: FunctionInfo, value: cst.BaseExpression, at: StatementInfo,
@@ -326,15 +351,17 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     found: list[LossCall] = []
     traces: dict[int, tuple[TraceStep, ...]] = {}
     for site in module.calls:
-        callee = callee_of(module, site.node, site.statement) or initializer_of(module, site.node, site.statement)
+        callee = callee_of(module, site.node, site.statement)
+        built = callee is None
+        callee = callee or initializer_of(module, site.node, site.statement)
         if callee is None:
             continue
         home, function, method = callee
         if site.statement.scope is function.node:
             continue  # a recursive call
-        found.extend(_loss_object_calls(module, site, home, function, method, traces))
+        found.extend(_loss_object_calls(module, site, home, function, method, built, traces))
         by_loss: dict[int, list[SlotSink]] = {}
-        for sink in function_sinks(home, function):
+        for sink in _applying(module, site, function, built, function_sinks(home, function)):
             by_loss.setdefault(id(sink.loss.anchor), []).append(sink)
         for sinks in by_loss.values():
             for alternative in _alternatives(sinks):
@@ -405,6 +432,7 @@ class LossParameterUse:
     home: ModuleContext
     arguments: tuple[tuple[cst.Param, bool] | None, ...]  # per positional argument: (parameter, called)
     through: tuple[TraceStep, ...] = ()
+    in_method: bool = False  # invoked as `self.x` in another method of the class whose `__init__` this is
 
 
 def loss_parameter_uses(home: ModuleContext, function: FunctionInfo, chain: int = 0) -> list[LossParameterUse]:
@@ -424,10 +452,25 @@ def _use_identity(use: LossParameterUse) -> tuple:
         None if a is None else (id(a[0]), a[1]) for a in use.arguments)
 
 
+def _other_methods(home: ModuleContext, function: FunctionInfo) -> list[FunctionInfo]:
+    """For a class's own ``__init__``: the class's other methods, where the ``self.x`` it binds to its
+    parameters (``self.model = model``) are read; empty for any other function."""
+    if function.name != "__init__" or not isinstance(function.node, cst.FunctionDef):
+        return []
+    scope = home.enclosing_scope(function.node)
+    owner = home.classes.get(scope.name.value) if isinstance(scope, cst.ClassDef) else None
+    if owner is None or owner.node is not scope or owner.methods.get("__init__") is not function:
+        return []
+    return [m for m in owner.methods.values() if m is not function]
+
+
 def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, chain: int
                                  ) -> tuple[list[LossParameterUse], bool]:
     found = []
-    for site in _name_calls_inside(home, function):
+    methods = _other_methods(home, function)
+    attribute_calls = [site for site in home.calls if methods and _is_self_attribute(site.node.func)
+                       and any(_inside(home, site.statement.scope, m.node) for m in methods)]
+    for site in [*_name_calls_inside(home, function), *attribute_calls]:
         callee = _parameter_use(home, function, site.node.func, site.statement)
         if callee is None or any(a.star for a in site.node.args):
             continue
@@ -435,7 +478,8 @@ def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, ch
         uses = tuple(_parameter_use(home, function, a.value, site.statement, calls_allowed=True)
                      for a in positional)
         if any(u is not None for u in uses):
-            found.append(LossParameterUse(callee[0], site.node, home, uses))
+            found.append(LossParameterUse(callee[0], site.node, home, uses,
+                                          in_method=not _inside(home, site.statement.scope, function.node)))
     complete = True
     for site in home.calls:  # `step(model, criterion, x, y)`: the helper's uses, in this function's parameters
         if site.statement.scope is not function.node:
@@ -458,6 +502,10 @@ def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, ch
                              f"({home.short_path()}:{home.line(site.node)})", site.node)
             found.append(LossParameterUse(handed[0], use.call, use.home, arguments, (step, *use.through)))
     return found, complete
+
+
+def _is_self_attribute(node: cst.BaseExpression) -> bool:
+    return isinstance(node, cst.Attribute) and isinstance(node.value, cst.Name) and node.value.value == "self"
 
 
 def _handed(home: ModuleContext, function: FunctionInfo, callee: FunctionInfo, method: bool, site,  # type: ignore[no-untyped-def]
@@ -490,14 +538,14 @@ def _name_calls_inside(home: ModuleContext, function: FunctionInfo) -> list:  # 
 
 
 def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, function: FunctionInfo,  # type: ignore[no-untyped-def]
-                       method: bool, traces: dict) -> list[LossCall]:
+                       method: bool, built: bool, traces: dict) -> list[LossCall]:
     """A call passing a loss object and a model (or a prediction) to a function that invokes one on the other:
     a loss call of that object with the prediction slot filled from this call's arguments."""
     from wce_lint.analysis.losses import expects, from_logits
     from wce_lint.analysis.provenance import LOSS_OBJECT
 
     found = []
-    for use in loss_parameter_uses(home, function):
+    for use in _applying(module, site, function, built, loss_parameter_uses(home, function)):
         passed = argument_for(function.node, use.loss_parameter, site.node, method)
         loss_object = value_of(module, passed.value, site.statement).origin if passed is not None else None
         if loss_object is None or loss_object.kind != LOSS_OBJECT or loss_object.loss is None:
@@ -516,8 +564,14 @@ def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, functio
         owner, built = construction
         where = f"{use.home.short_path()}:{use.home.line(use.call)}"
         invoked = f"`{parameter.name.value}{'(…)' if called else ''}`"
-        step = TraceStep(f"`{function.name}` invokes `{use.loss_parameter.name.value}` on {invoked} ({where})"
-                         if not use.through else f"it is invoked there on {invoked} ({where})", use.call)
+        if use.through:
+            message = f"it is invoked there on {invoked} ({where})"
+        elif use.in_method:  # `self.criterion(self.model(x), y)` in a method, both given to `__init__`
+            message = f"the `{use.loss_parameter.name.value}` given to `{function.name}` is invoked on {invoked} " \
+                      f"in a method of its class ({where})"
+        else:
+            message = f"`{function.name}` invokes `{use.loss_parameter.name.value}` on {invoked} ({where})"
+        step = TraceStep(message, use.call)
         steps = (*use.through, step)
         traces.setdefault(id(prediction.value), steps)
         slots = {api.logits: prediction}
