@@ -16,7 +16,7 @@ An *epsilon* is recognised by value, never by name: a constant in (0, 0.1], a pa
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Sequence
+from typing import NamedTuple, Sequence
 
 import libcst as cst
 
@@ -24,6 +24,7 @@ from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.provenance import (
     ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, callee_of,
+    initializer_of,
 )
 from wce_lint.analysis.evaluator import value_of
 from wce_lint.diagnostics import Edit
@@ -119,7 +120,16 @@ def logs_of_activations(module: ModuleContext) -> list[LogOfActivation]:
     return cached  # type: ignore[return-value]
 
 
-def log_sinks(home: ModuleContext, function, chain: int = 0) -> list[tuple[cst.Param, LogOfActivation]]:  # type: ignore[no-untyped-def]
+class LogSink(NamedTuple):
+    """Parameter ``parameter`` of a function reaches ``log`` (its ``activation`` the PARAMETER origin)."""
+
+    parameter: cst.Param
+    log: "LogOfActivation"
+    # Reached through `self.x` in another method of the class whose `__init__` this is (`summaries._applying`).
+    in_method: bool = False
+
+
+def log_sinks(home: ModuleContext, function, chain: int = 0) -> list[LogSink]:  # type: ignore[no-untyped-def]
     """The parameters of ``function`` whose log it takes (directly or through helpers it calls), each with the
     log found, its ``activation`` being the PARAMETER origin (memoised as ``summaries.memoised_summary``)."""
     return _log_sinks(home, function, chain)[0]
@@ -130,29 +140,31 @@ def _log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-un
 
     return memoised_summary(home, ("log_sinks", id(function.node)), chain,
                             lambda depth: _compute_log_sinks(home, function, depth),
-                            lambda sink: (id(sink[0]), id(sink[1].log)))
+                            lambda sink: (id(sink.parameter), id(sink.log.log)))
 
 
 def _compute_log_sinks(home: ModuleContext, function, chain: int):  # type: ignore[no-untyped-def]
-    sinks: list[tuple[cst.Param, LogOfActivation]] = []
+    from wce_lint.analysis.summaries import other_methods, passed_on
+
+    sinks: list[LogSink] = []
+    methods = {id(m.node): m for m in other_methods(home, function)}  # an `__init__`'s `self.model = model`
     for site in home.calls:
-        if site.statement.scope is not function.node:
+        method = methods.get(id(site.statement.scope))
+        if site.statement.scope is not function.node and method is None:
             continue
         found = _log_of_activation(home, site.node, site.statement)
         if found is not None and _is_parameter(found.activation) and found.activation.function is function.node:
             where = f"{home.short_path()}:{home.line(site.node)}"
             what = f"`{found.activation.api}(…)`" if found.activation.called else f"`{found.activation.api}`"
-            via = f"{what} reaches `{_short(home, site.node)}` in `{function.name}` ({where})"
-            sinks.append((found.activation.node, replace(found, via=via)))  # type: ignore[arg-type]
-    from wce_lint.analysis.summaries import passed_on
-
-    passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink[0],
-                                 calls_allowed=lambda sink: not sink[1].activation.called)
-    for _site, callee_function, (_, inner), param, argument, called in passed:
+            via = f"{what} reaches `{_short(home, site.node)}` in `{(method or function).name}` ({where})"
+            sinks.append(LogSink(found.activation.node, replace(found, via=via), method is not None))  # type: ignore[arg-type]
+    passed, complete = passed_on(home, function, chain, _log_sinks, lambda sink: sink.parameter,
+                                 calls_allowed=lambda sink: not sink.log.activation.called)
+    for _site, callee_function, inner, param, argument, called in passed:
         name = param.name.value
-        via = f"`{name}{'(…)' if called else ''}` is passed to `{callee_function.name}`: {inner.via}"
-        activation = replace(inner.activation, called=True) if called else inner.activation
-        sinks.append((param, replace(inner, via=via, activation=activation)))
+        via = f"`{name}{'(…)' if called else ''}` is passed to `{callee_function.name}`: {inner.log.via}"
+        activation = replace(inner.log.activation, called=True) if called else inner.log.activation
+        sinks.append(LogSink(param, replace(inner.log, via=via, activation=activation)))  # (class checked)
     return sinks, complete
 
 
@@ -165,12 +177,16 @@ def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
     """Calls of helpers that take the log of a parameter, given a sigmoid/softmax output for it: found at
     the argument, where the misuse becomes certain."""
     found_logs: list[LogOfActivation] = []
+    from wce_lint.analysis.summaries import applying
+
     for site in module.calls:
         callee = callee_of(module, site.node, site.statement)
+        built = callee is None
+        callee = callee or initializer_of(module, site.node, site.statement)
         if callee is None or site.statement.scope is callee[1].node:
             continue
         home, function, method = callee
-        for param, sink in log_sinks(home, function):
+        for param, sink, _ in applying(module, site, function, built, log_sinks(home, function)):
             argument = argument_for(function.node, param, site.node, method)
             if argument is None:
                 continue

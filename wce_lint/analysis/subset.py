@@ -333,6 +333,10 @@ def _dropped_methods(cls: ast.ClassDef, trigger_lines: list[int], sink_names: se
             always.add(index)
         if _holds(trigger_lines, unit[0], unit[1]) or summary.mentions & sink_names:
             seeds.add(index)
+        if "__init__" in defined and instances:
+            # `self.model = model`: a constructor's parameter reaches a loss or a log in whichever method
+            # reads it (`Evaluator(SoftmaxNet())` is judged by `torch.log(self.model(x))` in `nll`)
+            seeds.add(index)
         if any(elsewhere(n) or instances and (n in _IMPLICIT_METHODS or n.startswith("__")) for n in defined):
             always.add(index)
         if related and any(elsewhere(n) for n in summary.stored_attributes):

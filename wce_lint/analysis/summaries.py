@@ -137,7 +137,7 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
     sinks: list[SlotSink] = []
     complete = True
     name = function.name
-    methods = _other_methods(home, function)
+    methods = other_methods(home, function)
     for loss in direct_loss_calls(home):
         if loss.statement is None:
             continue
@@ -183,7 +183,7 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
         step = TraceStep(f"{what} is passed to `{callee_function.name}` in "
                          f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
         sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1,
-                             called=inner.called or called))
+                             called=inner.called or called, in_method=False))  # (`passed_on` checked the class)
     return sinks, complete
 
 
@@ -208,7 +208,7 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
         callee_home, callee_function, method = callee
         items, items_complete = summary_of(callee_home, callee_function, chain + 1)
         complete = complete and items_complete
-        for item in _applying(home, site, callee_function, built, items):
+        for item in applying(home, site, callee_function, built, items):
             argument = argument_for(callee_function.node, parameter_of(item), site.node, method)
             if argument is None:
                 continue
@@ -219,7 +219,7 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
     return found, complete
 
 
-def _applying(home: ModuleContext, site, function: FunctionInfo, built: bool, items: list) -> list:  # type: ignore[no-untyped-def, type-arg]
+def applying(home: ModuleContext, site, function: FunctionInfo, built: bool, items: list) -> list:  # type: ignore[no-untyped-def, type-arg]
     """The summary items of ``function`` that hold for call ``site``: those found through another method of a
     class (``in_method``) only when the call builds an instance of the class whose ``__init__`` it runs."""
     if not any(getattr(item, "in_method", False) for item in items):
@@ -361,7 +361,7 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
             continue  # a recursive call
         found.extend(_loss_object_calls(module, site, home, function, method, built, traces))
         by_loss: dict[int, list[SlotSink]] = {}
-        for sink in _applying(module, site, function, built, function_sinks(home, function)):
+        for sink in applying(module, site, function, built, function_sinks(home, function)):
             by_loss.setdefault(id(sink.loss.anchor), []).append(sink)
         for sinks in by_loss.values():
             for alternative in _alternatives(sinks):
@@ -452,7 +452,7 @@ def _use_identity(use: LossParameterUse) -> tuple:
         None if a is None else (id(a[0]), a[1]) for a in use.arguments)
 
 
-def _other_methods(home: ModuleContext, function: FunctionInfo) -> list[FunctionInfo]:
+def other_methods(home: ModuleContext, function: FunctionInfo) -> list[FunctionInfo]:
     """For a class's own ``__init__``: the class's other methods, where the ``self.x`` it binds to its
     parameters (``self.model = model``) are read; empty for any other function."""
     if function.name != "__init__" or not isinstance(function.node, cst.FunctionDef):
@@ -467,7 +467,7 @@ def _other_methods(home: ModuleContext, function: FunctionInfo) -> list[Function
 def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, chain: int
                                  ) -> tuple[list[LossParameterUse], bool]:
     found = []
-    methods = _other_methods(home, function)
+    methods = other_methods(home, function)
     attribute_calls = [site for site in home.calls if methods and _is_self_attribute(site.node.func)
                        and any(_inside(home, site.statement.scope, m.node) for m in methods)]
     for site in [*_name_calls_inside(home, function), *attribute_calls]:
@@ -491,6 +491,8 @@ def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, ch
         uses, uses_complete = _loss_parameter_uses(callee_home, callee, chain + 1)
         complete = complete and uses_complete
         for use in uses:
+            if use.in_method:
+                continue  # `super().__init__(model, criterion)`: the subclass may override the method
             handed = _handed(home, function, callee, method, site, use.loss_parameter, called=False)
             if handed is None or handed[1]:
                 continue
@@ -545,7 +547,7 @@ def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, functio
     from wce_lint.analysis.provenance import LOSS_OBJECT
 
     found = []
-    for use in _applying(module, site, function, built, loss_parameter_uses(home, function)):
+    for use in applying(module, site, function, built, loss_parameter_uses(home, function)):
         passed = argument_for(function.node, use.loss_parameter, site.node, method)
         loss_object = value_of(module, passed.value, site.statement).origin if passed is not None else None
         if loss_object is None or loss_object.kind != LOSS_OBJECT or loss_object.loss is None:
