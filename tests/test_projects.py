@@ -229,3 +229,24 @@ def test_a_value_passed_to_a_helper_taking_two_logs_of_it_is_one_finding(tmp_pat
         "loss = bce(torch.sigmoid(x), y)\n")
     found = [(d.code, d.start.line) for d in _lint(tmp_path, [tmp_path / "train.py"])]
     assert found == [("WCE501", 9)]
+
+
+@pytest.mark.parametrize(("text", "matters"), [
+    ("import jax.numpy as jnp\n\ndef nll(p):\n    return -jnp.log(p)\n", True),
+    ("import torch\n\ndef nll(p):\n    return -p.log().mean()\n", True),
+    ("import torch\n\ndef stable(p):\n    return torch.log1p(-p)\n", True),
+    ("import torch.nn.functional as F\n\ndef head(x):\n    return F.log_softmax(x, 1)\n", True),
+    ("import torch\n\ndef scores(p):\n    return torch.logit(p)\n", True),
+    # `log` only inside other words: nothing here can change what a value is
+    ("import logging\nimport jax\n\nlogger = logging.getLogger(__name__)\n\ndef both(a, b):\n"
+     "    return jax.numpy.logical_and(a, b)  # see the catalog\n", False),
+    ("import logging\n\ndef log(x):\n    return x\n", False),  # a log, but no tensor library
+])
+def test_a_module_matters_to_others_when_it_names_a_log_not_a_word_holding_log(
+        tmp_path: Path, text: str, matters: bool) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'm'\n")
+    module = tmp_path / "helpers.py"
+    module.write_text(text)
+    project_index.reset()
+    index = project_index.index_for(str(module))
+    assert index is not None and index.may_matter(module, frozenset({"WCE502"})) is matters
