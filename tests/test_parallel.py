@@ -47,9 +47,9 @@ def pool_calls(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     calls: list[int] = []
     original = parallel._lint_in_pool
 
-    def spy(tasks, settings, keys, workers):  # type: ignore[no-untyped-def]
+    def spy(tasks, settings, keys, workers, store):  # type: ignore[no-untyped-def]
         calls.append(workers)
-        return original(tasks, settings, keys, workers)
+        return original(tasks, settings, keys, workers, store)
 
     monkeypatch.setattr(parallel, "_lint_in_pool", spy)
     return calls

@@ -75,7 +75,8 @@ class KeyMaker:
 
     def __init__(self, settings: Settings, code: str | None = None) -> None:
         self.settings = settings
-        self._prefix_bytes = f"{code or code_fingerprint()}\0{settings.fingerprint()}\0".encode()
+        self.code = code or code_fingerprint()
+        self._prefix_bytes = f"{self.code}\0{settings.fingerprint()}\0".encode()
         self._prefix = hashlib.sha256(self._prefix_bytes)  # copied per file: the shared part is hashed once
         # Without per-file ignores every path gets the same rules: compute them once.
         self._shared_codes = None if settings.per_file_ignores else _joined(settings.codes())
@@ -124,13 +125,22 @@ class Cache:
         self._changed: dict[str, list[Any]] = {}
         self._loaded_stamp: tuple[int, int] | None = None
         self._digests: dict[str, str] = {}  # digests of dependencies, read at most once per run
+        # the stored summaries of the project's modules (``analysis.summary_store``), kept as read until
+        # ``put_summaries`` replaces them
+        self.summaries: Any = None
+        self._summaries_changed = False
         self._load()
 
     def _load(self) -> None:
         entries = _read_entries(self.file)
         if entries is not None:
-            self._entries = entries
+            self._entries, self.summaries = entries
             self._loaded_stamp = file_stamp(self.file)
+
+    def put_summaries(self, summaries: dict[str, Any]) -> None:
+        if summaries != self.summaries:
+            self.summaries = summaries
+            self._summaries_changed = True
 
     def get(self, path: str, key: str) -> list[Diagnostic] | None:
         """The cached diagnostics of ``path`` if its digest is ``key``; None on a miss (or a bad entry)."""
@@ -172,7 +182,7 @@ class Cache:
 
     def save(self) -> None:
         """Write the entries if anything changed; failures (read-only tree, full disk …) are ignored."""
-        if not self._changed:
+        if not self._changed and not self._summaries_changed:
             return
         try:
             self._save()
@@ -183,12 +193,14 @@ class Cache:
         entries = self._entries
         if self._loaded_stamp != file_stamp(self.file):
             # Another run wrote meanwhile: keep what it learnt about files this run did not touch.
-            on_disk = _read_entries(self.file) or {}
+            on_disk = (_read_entries(self.file) or ({}, None))[0]
             on_disk.update(self._changed)
             entries = on_disk
         _prepare_folder(self.folder)
         self.file.parent.mkdir(exist_ok=True)
         document = {"format": FORMAT, "version": __version__, "entries": entries}
+        if self.summaries is not None:
+            document["summaries"] = self.summaries
         import tempfile  # only when writing: its import costs ~30 ms that a warm run does not need
         handle, temporary = tempfile.mkstemp(prefix=".tmp-", suffix=".json", dir=self.file.parent)
         try:
@@ -202,6 +214,7 @@ class Cache:
                 pass
             raise
         self._changed = {}
+        self._summaries_changed = False
         self._loaded_stamp = file_stamp(self.file)
 
 
@@ -214,7 +227,8 @@ def file_stamp(file: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _read_entries(file: Path) -> dict[str, list[Any]] | None:
+def _read_entries(file: Path) -> tuple[dict[str, list[Any]], Any] | None:
+    """(the results by path, the stored summaries as found: checked by their reader) of a cache document."""
     try:
         document = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
@@ -229,7 +243,7 @@ def _read_entries(file: Path) -> dict[str, list[Any]] | None:
         for path, entry in entries.items()
         # [digest, diagnostics] or [digest, diagnostics, {dependency path: digest}] (modules of the project)
         if isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str) and isinstance(entry[1], list)
-    }
+    }, document.get("summaries")
 
 
 def _prepare_folder(folder: Path) -> None:

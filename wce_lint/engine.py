@@ -39,6 +39,8 @@ class FileResult:
     parsed: bool = False
     # Modules of the project the analysis read (path → digest): a cached result holds while they are unchanged.
     dependencies: dict[str, str] = field(default_factory=dict)
+    # Empty summaries of other modules' callees learned meanwhile, with what they depend on (summary_store).
+    summaries: tuple[dict[str, str], dict[str, list[str]]] | None = None
     # False when the verdict depends on this run's circumstances (the time limit, on a loaded machine), not
     # only on the file's bytes and the config: such a result must not be cached.
     cacheable: bool = True
@@ -390,6 +392,11 @@ def _lint_text(
     from wce_lint.suppression import is_suppressed
 
     context.cache[SETTINGS_KEY] = settings  # what analysis reads from the run (tensorflow-version, root)
+    from wce_lint.analysis import summary_store
+
+    store = summary_store.active()
+    if store is not None:
+        store.begin_file()
 
     for rule in rules:
         try:
@@ -422,7 +429,11 @@ def _lint_text(
             )
     result.diagnostics.sort(key=Diagnostic.sort_key)
     if project is not None:
-        result.dependencies = dict(project.loaded_files)
+        result.dependencies = project.read_files()  # loaded or judged, and modules looked for and missing
+        if store is not None:
+            result.dependencies.update(store.relied_on())
+            if not result.internal_errors:
+                result.summaries = store.settle(project)
     return result
 
 

@@ -26,6 +26,8 @@ from wce_lint.cache import Cache, KeyMaker
 if TYPE_CHECKING:
     import multiprocessing.context
 
+    from wce_lint.analysis.summary_store import SummaryStore
+
     from wce_lint.engine import FileResult
     from wce_lint.settings import Settings
 
@@ -49,11 +51,21 @@ def lint_many(
     """``engine.lint_file`` for each of ``files``, in order, through the cache and over ``jobs`` processes
     (default: every core this process may use)."""
     from wce_lint.analysis.project import reset
-    from wce_lint.engine import FileResult, lint_file, lint_source, needs_parse_at
 
     reset()  # modules of the project are read afresh for each run
 
     cache = _open_cache(settings) if use_cache else None
+    try:
+        return _lint_many(files, settings, jobs, cache)
+    finally:
+        store_module = sys.modules.get("wce_lint.analysis.summary_store")  # (not imported by a cached run)
+        if store_module is not None:
+            store_module.activate(None)  # type: ignore[attr-defined]
+
+
+def _lint_many(files: Sequence[Path], settings: Settings, jobs: int | None, cache: Cache | None) -> list[FileResult]:
+    from wce_lint.engine import FileResult, lint_file, lint_source, needs_parse_at
+
     results: list[FileResult | None] = [None] * len(files)
     to_parse: list[_Task] = []
     for index, path in enumerate(files):
@@ -77,17 +89,28 @@ def lint_many(
         if cache is not None and key is not None and result.may_cache:
             cache.put(display, key, result.diagnostics, result.dependencies)
 
+    store = None
+    if cache is not None and to_parse:
+        from wce_lint.analysis import summary_store
+
+        store = summary_store.SummaryStore(cache.summaries, cache.keys.code)
+        summary_store.activate(store)
     workers = _worker_count(jobs, len(to_parse))
     keys = cache.keys if cache is not None else None
     if workers <= 1:
         outcomes: Iterable[tuple[int, FileResult, str | None]] = _lint_batch(to_parse, settings, keys)
     else:
-        outcomes = _lint_in_pool(to_parse, settings, keys, workers)
+        outcomes = _lint_in_pool(to_parse, settings, keys, workers, store)
+    learned = []
     for index, result, key in outcomes:
         results[index] = result
         if cache is not None and key is not None and result.may_cache:
             cache.put(str(files[index]), key, result.diagnostics, result.dependencies)
+            if result.summaries is not None:
+                learned.append(result.summaries)
     if cache is not None:
+        if store is not None and (learned or cache.summaries is not None):
+            cache.put_summaries(store.merged(learned))
         cache.save()
     return results  # type: ignore[return-value]  # every slot is filled above
 
@@ -145,7 +168,7 @@ def _batches(tasks: list[_Task], workers: int) -> list[list[_Task]]:
 
 
 def _lint_in_pool(
-    tasks: list[_Task], settings: Settings, keys: KeyMaker | None, workers: int
+    tasks: list[_Task], settings: Settings, keys: KeyMaker | None, workers: int, store: SummaryStore | None
 ) -> list[tuple[int, FileResult, str | None]]:
     # Imported here: multiprocessing costs tens of milliseconds that a cached or small run never needs.
     from concurrent.futures import ProcessPoolExecutor
@@ -159,7 +182,7 @@ def _lint_in_pool(
     if context.get_start_method() == "fork":
         _import_analysis()
     executor = ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keys, os.getpid())
+        max_workers=workers, mp_context=context, initializer=_start_worker, initargs=(settings, keys, os.getpid(), store)
     )
     try:
         futures = [executor.submit(_lint_batch_in_worker, batch) for batch in batches]
@@ -209,9 +232,12 @@ _worker_settings: Settings | None = None
 _worker_keys: KeyMaker | None = None
 
 
-def _start_worker(settings: Settings, keys: KeyMaker | None, parent: int) -> None:
+def _start_worker(settings: Settings, keys: KeyMaker | None, parent: int, store: SummaryStore | None) -> None:
     global _worker_settings, _worker_keys
     _worker_settings, _worker_keys = settings, keys
+    from wce_lint.analysis import summary_store
+
+    summary_store.activate(store)  # (a copy: what a worker learns comes back in its results)
     _exit_with_parent(parent)
 
 

@@ -132,8 +132,9 @@ def direct_loss_calls(module: ModuleContext) -> list[LossCall]:
 
 
 def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
+    from wce_lint.analysis import summary_store
     from wce_lint.analysis.evaluator import value_of
-    from wce_lint.analysis.provenance import LOSS_OBJECT
+    from wce_lint.analysis.provenance import LOSS_OBJECT, in_progress
     from wce_lint.analysis.tf_generation import api_for_generation
 
     for site in module.calls:
@@ -154,8 +155,15 @@ def _find_loss_calls(module: ModuleContext) -> Iterator[LossCall]:
         # `loss_fn(…)` with `from .losses import loss_fn` (a module-level object of another project module).
         names = module.qualified_names(call.func)
         if isinstance(call.func, (cst.Name, cst.Attribute, cst.Call)) and (
-                not names or _of_the_project(module, names)):
+                not names or of_the_project(module, names)):
+            # `losses.criterion(…)`: the value an imported attribute names, the same wherever it is asked
+            imported = bool(names) and isinstance(call.func, cst.Attribute)
+            if imported and summary_store.skips(summary_store.LOSS_OBJECT, module, names):
+                continue
             callee = value_of(module, call.func, site.statement).origin
+            if imported and not in_progress():
+                summary_store.expect(summary_store.LOSS_OBJECT, module, names,
+                                     callee is None or callee.kind != LOSS_OBJECT or callee.loss is None)
             if callee is not None and callee.kind == LOSS_OBJECT and callee.loss is not None:
                 constructor = callee.node if isinstance(callee.node, cst.Call) else None
                 if not callee.loss.is_class:  # a partial of a loss function, invoked
@@ -231,7 +239,7 @@ def _built_elsewhere(module: ModuleContext, api: LossAPI, call: cst.Call, statem
                     fixed_expects=expects(home, built), fixed_from_logits=from_logits(home, built))
 
 
-def _of_the_project(module: ModuleContext, names: frozenset[str]) -> bool:
+def of_the_project(module: ModuleContext, names: frozenset[str]) -> bool:
     """One of ``names`` (qualified) is a name of a module of the project (not of an installed package)."""
     project = module.project
     return project is not None and any(

@@ -23,8 +23,7 @@ import libcst as cst
 from wce_lint.analysis.provenance import bindings
 from wce_lint.analysis.module import ModuleContext, StatementInfo
 from wce_lint.analysis.provenance import (
-    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for, callee_of,
-    initializer_of,
+    ACTIVATION, CLIP, CLIP_FUNCTIONS, MODEL_OUTPUT, PARAMETER, SIGMOID, SOFTMAX, Origin, argument_for,
 )
 from wce_lint.analysis.evaluator import value_of
 from wce_lint.diagnostics import Edit
@@ -177,12 +176,10 @@ def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
     """Calls of helpers that take the log of a parameter, given a sigmoid/softmax output for it: found at
     the argument, where the misuse becomes certain."""
     found_logs: list[LogOfActivation] = []
-    from wce_lint.analysis.summaries import applying
+    from wce_lint.analysis.summaries import applying, site_callee
 
     for site in module.calls:
-        callee = callee_of(module, site.node, site.statement)
-        built = callee is None
-        callee = callee or initializer_of(module, site.node, site.statement)
+        callee, built = site_callee(module, site)
         if callee is None or site.statement.scope is callee[1].node:
             continue
         home, function, method = callee

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 import libcst as cst
 
+from wce_lint.analysis import summary_store
 from wce_lint.analysis.apis import Signature
 from wce_lint.analysis.calls import bind
 from wce_lint.analysis.classes import enclosing_class
@@ -143,15 +144,22 @@ def foreign_calls(module: ModuleContext) -> list[ForeignCall]:
     found: list[ForeignCall] = []
     for site in module.calls:
         names = module.qualified_names(site.node.func)
+        if names and summary_store.skips(summary_store.FOREIGN, module, names):
+            continue  # its module has no focal loss and no weighting (stored): nothing to check here
         symbol = resolve_symbol(module, names) if names else None
+        call = None
         if symbol is not None and symbol[0] is not module and isinstance(symbol[1], ClassInfo):
             init = symbol[1].methods.get("__init__")
             if init is not None:
-                found.append(ForeignCall(site.node, site.statement, symbol[0], init.node, True))
-            continue
-        callee = callee_of(module, site.node, site.statement)
-        if callee is not None and callee[0] is not module and isinstance(callee[1], FunctionInfo):
-            found.append(ForeignCall(site.node, site.statement, callee[0], callee[1].node, callee[2]))
+                call = ForeignCall(site.node, site.statement, symbol[0], init.node, True)
+        else:
+            callee = callee_of(module, site.node, site.statement)
+            if callee is not None and callee[0] is not module and isinstance(callee[1], FunctionInfo):
+                call = ForeignCall(site.node, site.statement, callee[0], callee[1].node, callee[2])
+        if call is not None:
+            found.append(call)
+        if names:
+            summary_store.expect(summary_store.FOREIGN, module, names, call.home if call is not None else None)
     module.cache["parameters.foreign_calls"] = found
     return found
 

@@ -41,6 +41,10 @@ class ProjectIndex:
         self._modules: dict[Path, ModuleContext | None] = {}
         self._source_roots = [root, *(p for p in (root / "src",) if p.is_dir())]
         self.loaded_files: dict[str, str] = {}  # path → content digest: what the cached results depend on
+        # every file whose bytes decided something (loaded, or judged by `may_matter`), and module paths
+        # looked for in the project's own packages and not found: what stored summaries depend on
+        self._seen: dict[str, str] = {}
+        self._packages: dict[str, bool] = {}
         self._stamps: dict[Path, tuple[int, int] | None] = {}
         self._files: dict[str, Path | None] = {}
         self._matters: dict[tuple[Path, frozenset[str]], bool] = {}
@@ -55,15 +59,50 @@ class ProjectIndex:
         parts = dotted.split(".")
         if len(parts) > MAX_MODULE_DEPTH or not all(part.isidentifier() for part in parts):
             return None  # `import a.a.a…` 20,000 levels deep names no file of any project
+        absent = []
         for base in self._source_roots:
             candidate = base.joinpath(*parts)
             for file in (candidate.with_suffix(".py"), candidate / "__init__.py"):
                 try:
                     if file.is_file():
+                        self._note_absent(parts[0], absent)
                         return file
                 except OSError:  # a name too long for the file system, a loop of links …
                     return None
+                absent.append(file)
+        self._note_absent(parts[0], absent)
         return None
+
+    def _note_absent(self, package: str, files: list[Path]) -> None:
+        """Module files looked for and missing in a package of the project (`pkg.extra` before `pkg/extra.py`
+        is written) are dependencies too; a missing installed package (`torch.nn`) is not worth noting."""
+        if not files:
+            return
+        known = self._packages.get(package)
+        if known is None:
+            known = self._packages[package] = any(
+                (base / package).is_dir() or (base / f"{package}.py").is_file() for base in self._source_roots)
+        if known:
+            from wce_lint.analysis.summary_store import ABSENT
+
+            for file in files:
+                self._seen.setdefault(str(file), ABSENT)
+
+    def read_files(self) -> dict[str, str]:
+        """Every file of the project the index read (path → digest, ``ABSENT`` for one looked for and missing),
+        and the project's dependency pins, which decide a module's TensorFlow generation."""
+        from wce_lint.analysis.tf_generation import _pin_files
+
+        for pins in _pin_files(str(self.root)):
+            if pins not in self._seen:
+                self._bytes(Path(pins))
+        return dict(self._seen)
+
+    def _bytes(self, file: Path) -> bytes | None:
+        data = _read(file)
+        if data is not None:
+            self._seen.setdefault(str(file), digest(data))
+        return data
 
     def dotted_name(self, file: Path) -> str | None:
         """The dotted module name of a file of the project (``pkg/models.py`` → ``pkg.models``)."""
@@ -92,7 +131,7 @@ class ProjectIndex:
         data = _read(key)
         context = _parse_file(key, data) if data is not None else None
         if data is not None:
-            self.loaded_files[str(key)] = digest(data)
+            self.loaded_files[str(key)] = self._seen[str(key)] = digest(data)
         if context is not None:
             context.attach_project(self, key)
         self._modules[key] = context
@@ -110,7 +149,7 @@ class ProjectIndex:
         verdict = self._matters.get(key)
         if verdict is not None:
             return verdict
-        data = _read(file)
+        data = self._bytes(file)
         if data is None or file in visiting:
             return False  # a cycle: decided by the module that started it
         visiting.add(file)

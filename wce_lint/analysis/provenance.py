@@ -647,6 +647,11 @@ _JOURNAL: list[tuple[dict, object]] = []
 _CYCLE_SEEN: list[bool] = []
 
 
+def in_progress() -> bool:
+    """Whether some function's returns are being evaluated: what is computed now may be forgotten."""
+    return bool(_IN_PROGRESS)
+
+
 # Library functions that change a list in place.
 IN_PLACE_FUNCTIONS = frozenset({"random.shuffle", "numpy.random.shuffle"})
 

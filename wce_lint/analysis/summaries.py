@@ -29,6 +29,7 @@ from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
 from wce_lint.analysis.evaluator import value_of
 from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
 from wce_lint.analysis.callees import constructed_class
+from wce_lint.analysis import summary_store
 from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, initializer_of
 from wce_lint.rule import TraceStep
 
@@ -200,9 +201,7 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
     for site in home.calls:
         if site.statement.scope is not function.node:
             continue
-        callee = callee_of(home, site.node, site.statement)
-        built = callee is None
-        callee = callee or initializer_of(home, site.node, site.statement)
+        callee, built = site_callee(home, site)
         if callee is None or callee[1] is function:
             continue
         callee_home, callee_function, method = callee
@@ -343,6 +342,23 @@ def _written(home: ModuleContext, loss: LossCall) -> str:
     return home.code((loss.constructor or loss.anchor).func)
 
 
+def site_callee(module: ModuleContext, site, constructors: bool = True  # type: ignore[no-untyped-def]
+                ) -> tuple[tuple[ModuleContext, FunctionInfo, bool] | None, bool]:
+    """(the function of the project a call site runs, whether it is an ``__init__`` that building an instance
+    runs — only with ``constructors``): what every summary asks of each call. A callee of another module that
+    the stored summaries (``summary_store``) say reaches nothing is not looked up, nor its module parsed."""
+    names = module.qualified_names(site.node.func)
+    if names and summary_store.skips(summary_store.SUMMARIES, module, names):
+        return None, False
+    callee = callee_of(module, site.node, site.statement)
+    built = callee is None
+    if built and constructors:
+        callee = initializer_of(module, site.node, site.statement)
+    if names and constructors:  # (without constructors, a class's `__init__` was not asked about)
+        summary_store.expect(summary_store.SUMMARIES, module, names, callee[:2] if callee is not None else None)
+    return callee, built
+
+
 def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     """Calls in ``module`` of functions whose parameters reach loss slots, as loss calls (memoised)."""
     cached = module.cache.get("call_site_loss_calls")
@@ -351,9 +367,7 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     found: list[LossCall] = []
     traces: dict[int, tuple[TraceStep, ...]] = {}
     for site in module.calls:
-        callee = callee_of(module, site.node, site.statement)
-        built = callee is None
-        callee = callee or initializer_of(module, site.node, site.statement)
+        callee, built = site_callee(module, site)
         if callee is None:
             continue
         home, function, method = callee
@@ -484,7 +498,7 @@ def _compute_loss_parameter_uses(home: ModuleContext, function: FunctionInfo, ch
     for site in home.calls:  # `step(model, criterion, x, y)`: the helper's uses, in this function's parameters
         if site.statement.scope is not function.node:
             continue
-        target = callee_of(home, site.node, site.statement)
+        target = site_callee(home, site, constructors=False)[0]
         if target is None or target[1] is function:
             continue
         callee_home, callee, method = target
