@@ -122,6 +122,24 @@ def test_a_changed_helper_invalidates_the_cached_result_of_its_caller(tmp_path: 
     assert not any(d.start.line == line for d in after)
 
 
+def test_a_file_the_pre_check_let_go_is_checked_again_when_a_module_it_imports_starts_to_matter(
+        tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[project]\nname = 'pkg'\n")
+    (tmp_path / "pkg").mkdir()
+    (tmp_path / "pkg" / "__init__.py").write_text("")
+    heads = tmp_path / "pkg" / "heads.py"
+    heads.write_text("def fit(w):\n    return w\n")  # names no loss: train.py cannot hold a finding
+    train = tmp_path / "pkg" / "train.py"
+    train.write_text("import torch\n\nfrom pkg.heads import fit\n\nfit(torch.tensor([-2.0]))\n")
+    settings = Settings(preview=True, root=tmp_path)
+    project_index.reset()
+    assert lint_paths([train], settings, jobs=1, use_cache=True).diagnostics == []
+    heads.write_text("from torch import nn\n\n\ndef fit(w):\n    return nn.BCEWithLogitsLoss(pos_weight=w)\n")
+    project_index.reset()
+    found = lint_paths([train], settings, jobs=1, use_cache=True).diagnostics
+    assert [(d.code, d.start.line) for d in found] == [("WCE203", 5)]
+
+
 def test_only_the_evaluator_follows_definitions() -> None:
     """Every analysis asks ``provenance.bindings`` what a name is bound to; rules ask the analyses."""
     package = Path(__file__).resolve().parent.parent / "wce_lint"

@@ -31,8 +31,9 @@ if typing.TYPE_CHECKING:
     from wce_lint.settings import Settings
 
 CACHE_DIR = ".wce_lint_cache"
-# Bumped when the layout of this file's JSON changes; part of every digest.
-FORMAT = 1
+# Bumped when the layout of this file's JSON changes; part of every digest. 2: dependencies are indexes
+# into one table of (path, digest) pairs (results of a project share most of theirs), summaries stored.
+FORMAT = 2
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
     "# This file is a cache directory tag created by wce-lint.\n"
@@ -129,12 +130,13 @@ class Cache:
         # ``put_summaries`` replaces them
         self.summaries: Any = None
         self._summaries_changed = False
+        self._pairs: list[Any] = []  # the (path, digest) pairs the loaded entries' dependencies index
         self._load()
 
     def _load(self) -> None:
-        entries = _read_entries(self.file)
-        if entries is not None:
-            self._entries, self.summaries = entries
+        document = _read_entries(self.file)
+        if document is not None:
+            self._entries, self.summaries, self._pairs = document
             self._loaded_stamp = file_stamp(self.file)
 
     def put_summaries(self, summaries: dict[str, Any]) -> None:
@@ -147,20 +149,20 @@ class Cache:
         entry = self._entries.get(path)
         if entry is None or entry[0] != key:
             return None
-        if len(entry) > 2 and not self._unchanged(entry[2]):
+        if len(entry) > 2 and not self._unchanged(_pairs_of(entry[2], self._pairs)):
             return None  # a module of the project it imports has changed
         try:
             return [decode_diagnostic(item) for item in entry[1]]
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             return None  # written by a buggy or foreign version: recompute
 
-    def _unchanged(self, dependencies: Any) -> bool:
+    def _unchanged(self, dependencies: list[tuple[str, str]] | None) -> bool:
         """Whether every module a cached result depends on still has the digest it had."""
-        if not isinstance(dependencies, dict):
+        if dependencies is None:
             return False
         from wce_lint.analysis.project import digest
 
-        for dependency, expected in dependencies.items():
+        for dependency, expected in dependencies:
             current = self._digests.get(dependency)
             if current is None:
                 try:
@@ -190,15 +192,24 @@ class Cache:
             pass
 
     def _save(self) -> None:
-        entries = self._entries
+        entries, pairs = self._entries, self._pairs
         if self._loaded_stamp != file_stamp(self.file):
             # Another run wrote meanwhile: keep what it learnt about files this run did not touch.
-            on_disk = (_read_entries(self.file) or ({}, None))[0]
-            on_disk.update(self._changed)
-            entries = on_disk
+            entries, _, pairs = _read_entries(self.file) or ({}, None, [])
+            entries.update(self._changed)
+        table: dict[tuple[str, str], int] = {}
+        stored = {}
+        for path, entry in entries.items():
+            if len(entry) > 2:
+                dependencies = _pairs_of(entry[2], pairs)
+                if dependencies is None:
+                    continue  # unreadable: a miss anyway
+                entry = [*entry[:2], sorted(table.setdefault(pair, len(table)) for pair in dependencies)]
+            stored[path] = entry
         _prepare_folder(self.folder)
         self.file.parent.mkdir(exist_ok=True)
-        document = {"format": FORMAT, "version": __version__, "entries": entries}
+        document: dict[str, Any] = {"format": FORMAT, "version": __version__, "entries": stored,
+                                    "dependencies": [list(pair) for pair in table]}
         if self.summaries is not None:
             document["summaries"] = self.summaries
         import tempfile  # only when writing: its import costs ~30 ms that a warm run does not need
@@ -213,6 +224,7 @@ class Cache:
             except OSError:
                 pass
             raise
+        self._entries, self._pairs = stored, list(table)
         self._changed = {}
         self._summaries_changed = False
         self._loaded_stamp = file_stamp(self.file)
@@ -227,8 +239,25 @@ def file_stamp(file: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _read_entries(file: Path) -> tuple[dict[str, list[Any]], Any] | None:
-    """(the results by path, the stored summaries as found: checked by their reader) of a cache document."""
+def _pairs_of(dependencies: Any, pairs: list[Any]) -> list[tuple[str, str]] | None:
+    """The (path, digest) pairs of an entry's dependencies: a dict (this run's) or indexes into ``pairs``
+    (as stored); None when malformed."""
+    if isinstance(dependencies, dict):
+        return list(dependencies.items())
+    if not isinstance(dependencies, list):
+        return None
+    try:
+        found = [pairs[i] for i in dependencies if type(i) is int and i >= 0]
+    except IndexError:
+        return None
+    if len(found) != len(dependencies) or None in found:
+        return None
+    return found
+
+
+def _read_entries(file: Path) -> tuple[dict[str, list[Any]], Any, list[Any]] | None:
+    """(the results by path, the stored summaries as found: checked by their reader, the dependency pairs the
+    results index) of a cache document."""
     try:
         document = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
@@ -236,14 +265,18 @@ def _read_entries(file: Path) -> tuple[dict[str, list[Any]], Any] | None:
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return None
     entries = document.get("entries")
-    if not isinstance(entries, dict):
+    pairs = document.get("dependencies", [])
+    if not isinstance(entries, dict) or not isinstance(pairs, list):
         return None
     return {
         path: entry
         for path, entry in entries.items()
-        # [digest, diagnostics] or [digest, diagnostics, {dependency path: digest}] (modules of the project)
+        # [digest, diagnostics] or [digest, diagnostics, [dependency index, …]] (modules of the project)
         if isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str) and isinstance(entry[1], list)
-    }, document.get("summaries")
+    }, document.get("summaries"), [
+        # (checked once here, not per result): a malformed pair makes the results using it misses
+        (pair[0], pair[1]) if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
+        else None for pair in pairs]
 
 
 def _prepare_folder(folder: Path) -> None:

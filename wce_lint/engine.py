@@ -151,6 +151,18 @@ def _rules_through_imports(data: bytes, path: str, codes: frozenset[str]) -> lis
     return []
 
 
+def _precheck_dependencies(data: bytes, path: str) -> dict[str, str]:
+    """The files of the project the pre-check of a file read through its imports (path → digest)."""
+    if b"import" not in data:
+        return {}
+    from wce_lint.analysis.project import imported_project_files, index_for
+
+    project = index_for(path)
+    if project is None or not imported_project_files(data, path):
+        return {}
+    return project.read_files()
+
+
 def _rules_triggered(data: bytes, codes: frozenset[str], extra: Extra = ((), ())) -> list[Rule]:
     # `bytes in bytes` is a fast substring search; a regex alternation is many times slower on big files.
     lowered = data.lower()
@@ -354,6 +366,9 @@ def _lint_text(
         if through:
             rules = through  # every rule: what the file passes to that module decides
     if not rules:
+        # the verdict rests on the modules of the project it imports, too: one that starts to name a loss
+        # (or is written where none was) makes it a file to analyse
+        result.dependencies = _precheck_dependencies(data, path)
         return result
     from wce_lint.timelimit import size_refusal
 

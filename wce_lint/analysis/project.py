@@ -27,10 +27,21 @@ Symbol = Union["FunctionInfo", "ClassInfo"]
 def find_root(path: Path) -> Path | None:
     """The closest folder above ``path`` holding a project marker."""
     folder = path if path.is_dir() else path.parent
-    for candidate in (folder, *folder.parents):
-        if any((candidate / marker).exists() for marker in ROOT_MARKERS):
-            return candidate
-    return None
+    return _root_of(folder)
+
+
+_ROOTS: dict[Path, Path | None] = {}  # folder → its project root: a tree's folders share their parents' answers
+
+
+def _root_of(folder: Path) -> Path | None:
+    found = _ROOTS.get(folder, _ROOTS)
+    if found is _ROOTS:  # (not asked yet)
+        if any((folder / marker).exists() for marker in ROOT_MARKERS):
+            found = folder
+        else:
+            found = _root_of(folder.parent) if folder.parent != folder else None
+        _ROOTS[folder] = found
+    return found
 
 
 class ProjectIndex:
@@ -86,7 +97,11 @@ class ProjectIndex:
             from wce_lint.analysis.summary_store import ABSENT
 
             for file in files:
-                self._seen.setdefault(str(file), ABSENT)
+                # `pkg/extra.py` in the folder `pkg/`, `pkg/extra/__init__.py` beside it; not `pkg/losses/bce.py`
+                # for a function `bce` of `pkg/losses.py` (every qualified name is looked for as a module)
+                folder = file.parent.parent if file.name == "__init__.py" else file.parent
+                if str(file) not in self._seen and folder.is_dir():
+                    self._seen[str(file)] = ABSENT
 
     def read_files(self) -> dict[str, str]:
         """Every file of the project the index read (path → digest, ``ABSENT`` for one looked for and missing),
@@ -240,6 +255,7 @@ def _all_codes() -> frozenset[str]:
 def reset() -> None:
     """Forget every loaded module (a new run, or files changed on disk: the editor server calls it)."""
     _INDEXES.clear()
+    _ROOTS.clear()
 
 
 def resolve_symbol(module: "ModuleContext", names: frozenset[str],
