@@ -176,3 +176,17 @@ def test_results_share_one_table_of_dependencies_and_a_broken_pair_is_a_miss(
     stored.write_text(json.dumps(document))
     assert _findings(tmp_path, [train, evaluate]) == reference
     assert "losses.py" in parses  # both results used the broken pair: recomputed
+
+
+def test_two_projects_with_the_same_module_names_keep_their_own_summaries(tmp_path: Path) -> None:
+    quiet_train = _project(tmp_path / "a")
+    loud_train = _project(tmp_path / "b")
+    (tmp_path / "b" / "pkg" / "helpers.py").write_text(  # b's `summarize` reaches a loss through its helper
+        "import torch\n" + LOSSES + "\n\ndef mean_score(values):\n    return bce_logits(values, values)\n")
+    files = [quiet_train, loud_train]
+    reference = _findings(tmp_path, files, use_cache=False)
+    assert [(name, line) for name, code, line, _, _ in reference if code == "WCE101"].count(("train.py", 8)) == 1
+    assert _findings(tmp_path, files) == reference
+    for file in files:
+        _edit(file)
+    assert _findings(tmp_path, files) == reference

@@ -39,8 +39,9 @@ KINDS = (SUMMARIES, FOREIGN, LOSS_OBJECT)
 ABSENT = ""  # the digest a dependency has when the file does not exist
 
 
-def key_of(names: frozenset[str]) -> str:
-    return "|".join(sorted(names))
+def key_of(project: ProjectIndex, names: frozenset[str]) -> str:
+    """A callee's key: its qualified names within its project (two projects may both have `pkg.losses`)."""
+    return f"{project.root}|{'|'.join(sorted(names))}"
 
 
 class SummaryStore:
@@ -56,7 +57,7 @@ class SummaryStore:
         self._facts: dict[tuple[str, str], list[int]] = {}  # (kind, key) → indexes of the sets holding it
         self._valid: dict[int, bool] = {}
         self._digests: dict[str, str] = {}
-        self._pending: list[tuple[str, frozenset[str], Any]] = []
+        self._pending: list[tuple[str, str, Any]] = []
         self._used: set[int] = set()  # the sets whose facts the file being analysed relied on
         self.learned: list[tuple[dict[str, str], dict[str, list[str]]]] = []  # this process's, to be merged
         self._read(stored)
@@ -87,9 +88,9 @@ class SummaryStore:
                 for key in keys:
                     self._facts.setdefault((kind, key), []).append(number)
 
-    def knows(self, kind: str, names: frozenset[str]) -> bool:
-        """Whether ``kind`` is stored as empty for a callee named ``names``, with every dependency unchanged."""
-        for number in self._facts.get((kind, key_of(names)), ()):
+    def knows(self, kind: str, key: str) -> bool:
+        """Whether ``kind`` is stored as empty for the callee ``key``, with every dependency unchanged."""
+        for number in self._facts.get((kind, key), ()):
             if self._holds(number):
                 self._used.add(number)
                 return True
@@ -116,11 +117,11 @@ class SummaryStore:
         return found
 
     # -- learning ----------------------------------------------------------------------------------
-    def expect(self, kind: str, names: frozenset[str], target: Any) -> None:
+    def expect(self, kind: str, key: str, target: Any) -> None:
         """A question of ``kind`` about the callee ``names`` was answered from ``target`` (for ``summaries``:
         (module, function) or None; ``foreign``: the callee's module; ``loss_object``: True when the answer
         was empty). Whether it is a fact is decided at ``settle``."""
-        self._pending.append((kind, names, target))
+        self._pending.append((kind, key, target))
 
     def begin_file(self) -> None:
         """What a file cut short (time limit, internal error) noted is neither settled nor relied on."""
@@ -136,12 +137,12 @@ class SummaryStore:
     def settle(self, project: ProjectIndex) -> tuple[dict[str, str], dict[str, list[str]]] | None:
         """The facts learned while one file was analysed, with what they depend on; None when none."""
         facts: dict[str, set[str]] = {}
-        for kind, names, target in self._pending:
+        for kind, key, target in self._pending:
             if _empty(kind, target):
-                facts.setdefault(kind, set()).add(key_of(names))
+                facts.setdefault(kind, set()).add(key)
         self._pending = []
         for kind in list(facts):
-            facts[kind] = {key for key in facts[kind] if not self.knows(kind, frozenset(key.split("|")))}
+            facts[kind] = {key for key in facts[kind] if not self.knows(kind, key)}
             if not facts[kind]:
                 del facts[kind]
         if not facts:
@@ -207,7 +208,8 @@ def skips(kind: str, module: ModuleContext, names: frozenset[str]) -> bool:
     """Whether a call of ``names`` (a callee of another project module) is known to answer ``kind`` with
     nothing: the caller skips it, and with it the parse of the callee's module."""
     store = _ACTIVE
-    return store is not None and bool(names) and module.project is not None and store.knows(kind, names)
+    project = module.project
+    return store is not None and bool(names) and project is not None and store.knows(kind, key_of(project, names))
 
 
 def expect(kind: str, module: ModuleContext, names: frozenset[str], target: Any) -> None:
@@ -218,4 +220,4 @@ def expect(kind: str, module: ModuleContext, names: frozenset[str], target: Any)
     from wce_lint.analysis.calls import of_the_project
 
     if of_the_project(module, names):
-        store.expect(kind, names, target)
+        store.expect(kind, key_of(module.project, names), target)
