@@ -218,10 +218,16 @@ def last_layer(module: ModuleContext, layers: list[cst.BaseExpression], at: Stat
 
 def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth: int, api_text: str,
                 torch: bool) -> Origin | None:
+    positional = [a for a in call.args if a.keyword is None]
+    if torch and positional and positional[-1].star == "*" or not torch and len(positional) == 1:
+        # `nn.Sequential(*make_layers())`, `keras.Sequential(make_layers())`: the list a helper returns ends it
+        returned = returned_layers(module, positional[-1].value, at)
+        if returned is not None:
+            return _ending_in(returned[0], call, returned[1], returned[2], depth, api_text)
     if torch:
         # `nn.Sequential(nn.Linear(4, 1), *extra)`: what follows the last starred list we cannot read is known;
         # `nn.Sequential(*layers)` with `layers = [...]; layers.append(...)` is read
-        layers = _known_tail(module, [(a.value, bool(a.star)) for a in call.args if a.keyword is None], at)
+        layers = _known_tail(module, [(a.value, bool(a.star)) for a in positional], at)
         named = _ordered_dict_layers(module, call)
         if named is not None:  # `nn.Sequential(OrderedDict([("fc", nn.Linear(8, 1)), ("act", nn.Sigmoid())]))`
             layers = named
@@ -237,12 +243,43 @@ def _sequential(module: ModuleContext, call: cst.Call, at: StatementInfo, depth:
             if listed is None:
                 return None
             layers = listed[0]
+    return _ending_in(module, call, layers, at, depth, api_text)
+
+
+def _ending_in(module: ModuleContext, call: cst.Call, layers: list[cst.BaseExpression], at: StatementInfo,
+               depth: int, api_text: str) -> Origin | None:
+    """The container model ``call`` builds, whose last layers are ``layers`` (read in ``module`` at ``at``)."""
     last = last_layer(module, layers, at, depth)
     if last is None or last.kind != MODEL:
         return None
     units, units_node = last_width(module, layers, at, depth)
     return Origin(MODEL, call, last.activation, api_text, trace=(*last.trace, _last_layer_step(module, last)),
                   units=units, units_node=units_node)
+
+
+def returned_layers(module: ModuleContext, node: cst.BaseExpression, at: StatementInfo
+                    ) -> tuple[ModuleContext, list[cst.BaseExpression], StatementInfo] | None:
+    """The whole list of layers a project function returns (``def make_layers(): return [nn.Linear(8, 1),
+    nn.Sigmoid()]``, or a list it builds with ``append`` before its one ``return``), as (its module, the
+    layers, the ``return`` statement); None for anything else — a starred or partly known list, several
+    returns, a call we cannot follow."""
+    from wce_lint.analysis.callees import callee_of
+
+    if not isinstance(node, cst.Call):
+        return None
+    callee = callee_of(module, node, at)
+    if callee is None or len(callee[1].returns) != 1:
+        return None
+    home, function, _ = callee
+    value, statement = function.returns[0]
+    if isinstance(value, cst.List):
+        if any(isinstance(e, cst.StarredElement) for e in value.elements) or not value.elements:
+            return None
+        return home, [e.value for e in value.elements], statement
+    listed = list_layers(home, value, statement)
+    if listed is None or not listed[1] or not listed[0]:
+        return None
+    return home, listed[0], statement
 
 
 def _known_tail(module: ModuleContext, items: list[tuple[cst.BaseExpression, bool]],
