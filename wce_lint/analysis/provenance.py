@@ -265,6 +265,12 @@ class _Tracer:
             return Origin(PARAMETER, target, api=target.name.value, function=scope)
         if isinstance(target, cst.ImportFrom):
             return self.imported_value(definition.name)
+        loop = definition.statement.node
+        if isinstance(loop, cst.For) and loop.target is target:
+            # `for net in (G, D):` / `for m in models:` — every element of a literal list or tuple agrees
+            items = self.sub(loop.iter, definition.statement)
+            if items is not None and items.kind == TUPLE and items.elements and None not in items.elements:
+                return agree(list(items.elements))
         return None
 
     def imported_value(self, name: str | frozenset[str]) -> Origin | None:
@@ -317,7 +323,29 @@ class _Tracer:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return self.self_attribute(node.attr.value, node)
         names = self.module.qualified_names(node)  # `losses.bce_logits` with `from trainer import losses`
-        return self.imported_value(names) if names else None
+        return self.imported_value(names) if names else self.instance_attribute(node)
+
+    def instance_attribute(self, node: cst.Attribute) -> Origin | None:
+        """``w.model`` with ``w = Wrapper()``, an instance of a project class: what every ``self.model = …`` of
+        the class (and its project bases) agrees on — unless the code around changes it (``w.model = …``,
+        ``w.model.append(…)``, ``w`` handed to a function that may change it) or it is the constructor's
+        parameter, which this read cannot substitute."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        receiver = self.sub(node.value)
+        if receiver is None or receiver.kind not in (INSTANCE, MODEL) or receiver.cls is None \
+                or receiver.home is None:
+            return None
+        name = node.value.value
+        definitions = bindings(self.module, name, self.at)
+        if len(definitions) != 1 or any(write.method in (None, "call", "__setattr__") or write.changes_layers
+                                        for write in self._writes(name, definitions[0])):
+            return None
+        origin = class_attribute(receiver.home, receiver.cls, node.attr.value, self.depth)
+        if not _parameter_free(origin):
+            return None
+        return origin.via(f"`{name}.{node.attr.value}` is an attribute of `{receiver.cls.node.name.value}`",  # type: ignore[union-attr]
+                          node)
 
     def self_attribute(self, attribute: str, node: cst.CSTNode) -> Origin | None:
         """``self.x``: every assignment to it anywhere in the class must agree (which one holds when the
@@ -499,6 +527,10 @@ class _Tracer:
             MODEL, INSTANCE) and receiver.cls is not None and receiver.home is not None else None
         if found is not None:
             return self.function_result(*found, node, method=True, receiver=(receiver.home, receiver.cls))
+        if found is None and receiver is not None and receiver.kind in (MODEL, INSTANCE) and receiver.cls is not None:
+            attribute = self.instance_attribute(func)  # `w.model(x)`: a model kept as an attribute of `w`
+            if attribute is not None:
+                return self.called(attribute, node, api_text)
         if receiver is not None and receiver.kind == MODEL and method in ("predict", "predict_on_batch", "forward",
                                                                             "__call__", "call"):
             return self.called(receiver, node, api_text)
