@@ -190,3 +190,23 @@ def test_two_projects_with_the_same_module_names_keep_their_own_summaries(tmp_pa
     for file in files:
         _edit(file)
     assert _findings(tmp_path, files) == reference
+
+
+def test_stored_summaries_whose_files_changed_are_dropped(tmp_path: Path) -> None:
+    train = _project(tmp_path)
+    _findings(tmp_path, [train])
+    (stored,) = (tmp_path / CACHE_DIR).rglob("*.json")
+    quiet = str(tmp_path / "pkg" / "quiet.py")
+
+    def quiet_digests() -> set[str]:
+        summaries = json.loads(stored.read_text())["summaries"]
+        return {summaries["files"][i][1] for indexes, _ in summaries["sets"] for i in indexes
+                if summaries["files"][i][0] == quiet}
+
+    before = quiet_digests()
+    assert len(before) == 1
+    _edit(tmp_path / "pkg" / "quiet.py", "# quiet.py changes: what was learnt from it no longer holds\n")
+    _edit(train)
+    _findings(tmp_path, [train])
+    after = quiet_digests()
+    assert len(after) == 1 and after != before

@@ -153,7 +153,7 @@ class SummaryStore:
 
     # -- writing -----------------------------------------------------------------------------------
     def merged(self, learned: list[tuple[dict[str, str], dict[str, list[str]]]]) -> dict[str, Any]:
-        """The document to store: the facts read (those whose sets were not found stale) plus ``learned``."""
+        """The document to store: the facts read whose files are unchanged, plus ``learned``."""
         files: dict[tuple[str, str], int] = {}
         sets: dict[tuple[int, ...], dict[str, set[str]]] = {}
 
@@ -164,7 +164,7 @@ class SummaryStore:
                 into.setdefault(kind, set()).update(keys)
 
         for number, (indexes, facts) in enumerate(self._sets):
-            if self._valid.get(number, True):
+            if self._holds(number):  # (a stale set is dropped, asked about or not: the store stays bounded)
                 add([self._files[i] for i in indexes], facts)
         for dependencies, facts in learned:
             add(sorted(dependencies.items()), facts)
