@@ -4,6 +4,7 @@
     python benchmarks/run.py --corpus B --runs 7
     python benchmarks/run.py --fixit-files 0      # skip fixit (minutes per run)
     python benchmarks/run.py --corpus real dense --corpus-dir /tmp/corpus/ml   # the issue-16 rows
+    python benchmarks/run.py --corpus projects --corpus-dir /tmp/corpus/ml    # pre-commit in a project
 
 ``--corpus-dir`` names a real corpus folder (``ml-4repos.tar.xz`` from the shared data unpacked, or the four
 repositories cloned at the commits of its README); ``dense`` is a generated findings-dense file of 48k lines
@@ -353,6 +354,73 @@ def bench_corpus(label: str, root: Path, args: argparse.Namespace, python: str, 
     return [row for row in rows if row is not None]
 
 
+def build_projects(corpus: Path, dest: Path) -> Path:
+    """The real corpus with each of its repositories made a project (a ``pyproject.toml`` at its top, as a
+    clone's ``.git`` would be): imports of a repository's own modules are followed across files."""
+    marker = dest / ".built-from"
+    if not (marker.exists() and marker.read_text() == str(corpus)):
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.copytree(corpus, dest, ignore=shutil.ignore_patterns(".wce_lint_cache", "__pycache__"))
+        for repository in (p for p in dest.iterdir() if p.is_dir()):
+            if not any((repository / name).exists() for name in ("pyproject.toml", "setup.py", "setup.cfg", ".git")):
+                (repository / "pyproject.toml").write_text("[project]\nname = 'benchmark'\n")
+        marker.write_text(str(corpus))
+    return dest
+
+
+def bench_projects(root: Path, args: argparse.Namespace, python: str, env: dict[str, str]) -> list[Row]:
+    """What a pre-commit hook costs: a few files of a project, each edited before every run, linted alone.
+    The files are those of an evenly spaced sample of the candidates whose one-file run parses the most other
+    modules of their project (counted here, in-process); the summaries stored by the warm-up run spare some
+    of those parses."""
+    candidates = prechecked(root, python_files(root))
+    sample = candidates[:: max(1, len(candidates) // args.project_sample)]
+    chosen = sorted(sample, key=lambda f: (-_modules_parsed_for(f, root), str(f)))[: args.project_files]
+    originals = {file: file.read_bytes() for file in chosen}
+    print(f"\ncorpus projects: {root} — {len(chosen)} files edited and linted one by one:", file=sys.stderr)
+    for file in chosen:
+        print(f"  {file.relative_to(root)}", file=sys.stderr)
+    wce = [*wce_lint_command(python), "--exit-zero", "-q", "--output-format", "concise"]
+    script = " && ".join(f"{' '.join(wce)} {file}" for file in chosen)
+
+    edits = iter(range(1_000_000))
+
+    def edit() -> None:  # new bytes every time (a toggle would be answered by the results cache)
+        number = next(edits)
+        for file, data in originals.items():
+            file.write_bytes(data + f"# benchmark edit {number}\n".encode())
+
+    specs = [
+        Spec("one file at a time, edited (stored summaries)", ["sh", "-c", script], root, len(chosen), edit, env),
+        Spec("one file at a time, edited, --no-cache", ["sh", "-c", script.replace(" -q ", " -q --no-cache ")],
+             root, len(chosen), edit, env),
+    ]
+    run_once(["sh", "-c", script], root, env)  # fills the cache: results and summaries
+    try:
+        rows = measure_rounds(specs, args.runs)
+    finally:
+        for file, data in originals.items():
+            file.write_bytes(data)
+    return [row for row in rows if row is not None]
+
+
+def _modules_parsed_for(file: Path, root: Path) -> int:
+    """How many other modules of its project a one-file run of ``file`` parses."""
+    from wce_lint.analysis import project
+    from wce_lint.engine import lint_file
+    from wce_lint.settings import Settings
+
+    parsed = []
+    original = project._parse_file
+    project._parse_file = lambda path, data: parsed.append(path) or original(path, data)  # type: ignore[assignment]
+    try:
+        project.reset()
+        lint_file(file, Settings(root=root))
+    finally:
+        project._parse_file = original  # type: ignore[assignment]
+    return len(parsed)
+
+
 def wce_lint_command(python: str) -> list[str]:
     """The console script users run. Not ``python -m wce_lint``: that puts the working directory first on
     ``sys.path``, and inside corpus A the copied standard library would shadow the real one."""
@@ -399,6 +467,12 @@ def print_targets(label: str, rows: list[Row]) -> None:
             ratio = cold.wall / ruff.wall
             print(f"- cold wall / `ruff check --no-cache --select F` wall: {ratio:.2f}× (target ≤ 1.5×: {verdict(ratio <= 1.5)})")
         return
+    if label.startswith("projects"):
+        stored, bare = row("one file at a time, edited (stored"), row("one file at a time, edited, --no-cache")
+        if stored and bare:
+            print(f"- edited files with stored summaries / without any cache: {stored.wall / bare.wall:.2f}× wall "
+                  f"({stored.wall / stored.files:.2f} s vs {bare.wall / bare.files:.2f} s a file)")
+        return
     if label.startswith("dense"):
         per_10k = []
         for lines in (12, 24, 48):
@@ -440,8 +514,13 @@ def main() -> None:
         floor_worker(Path(sys.argv[2]), int(sys.argv[3]))
         return
     parser = argparse.ArgumentParser(description="wce-lint benchmarks (see benchmarks/README.md)")
-    parser.add_argument("--corpus", nargs="+", choices=("A", "B", "real", "dense", "all"), default=["all"],
-                        help="which corpora (all: A, B, dense, and real when --corpus-dir is given)")
+    parser.add_argument("--corpus", nargs="+", choices=("A", "B", "real", "dense", "projects", "all"),
+                        default=["all"], help="which corpora (all: A, B, dense, and real and projects when "
+                        "--corpus-dir is given)")
+    parser.add_argument("--project-files", type=int, default=8,
+                        help="files of the projects corpus linted one by one per run (default 8)")
+    parser.add_argument("--project-sample", type=int, default=60,
+                        help="candidates of the projects corpus the files are chosen among (default 60)")
     parser.add_argument("--corpus-dir", type=Path, default=None,
                         help="a real corpus folder, e.g. ml-4repos.tar.xz unpacked (its ml/ folder)")
     parser.add_argument("--dense-runs", type=int, default=3, help="runs per dense-file row (default 3)")
@@ -476,9 +555,12 @@ def main() -> None:
     tables = []
     chosen = set(args.corpus)
     if "all" in chosen:
-        chosen = {"A", "B", "dense", *(("real",) if args.corpus_dir else ())}
-    if "real" in chosen and (args.corpus_dir is None or not args.corpus_dir.is_dir()):
-        raise SystemExit("--corpus real needs --corpus-dir PATH (a folder), e.g. ml-4repos.tar.xz unpacked")
+        chosen = {"A", "B", "dense", *(("real", "projects") if args.corpus_dir else ())}
+    if chosen & {"real", "projects"} and (args.corpus_dir is None or not args.corpus_dir.is_dir()):
+        raise SystemExit("--corpus real/projects need --corpus-dir PATH (a folder), e.g. ml-4repos.tar.xz unpacked")
+    if "projects" in chosen:
+        projects = build_projects(args.corpus_dir.resolve(), args.workdir / "projects")
+        tables.append((f"projects ({projects})", bench_projects(projects, args, python, env)))
     if "real" in chosen:
         real = args.corpus_dir.resolve()
         tables.append((f"real ({real})", bench_corpus("real", real, args, python, env)))
