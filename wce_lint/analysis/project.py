@@ -56,6 +56,7 @@ class ProjectIndex:
         # looked for in the project's own packages and not found: what stored summaries depend on
         self._seen: dict[str, str] = {}
         self._packages: dict[str, bool] = {}
+        self._pins: str | None = None
         self._stamps: dict[Path, tuple[int, int] | None] = {}
         self._files: dict[str, Path | None] = {}
         self._matters: dict[tuple[Path, frozenset[str]], bool] = {}
@@ -102,6 +103,16 @@ class ProjectIndex:
                 folder = file.parent.parent if file.name == "__init__.py" else file.parent
                 if str(file) not in self._seen and folder.is_dir():
                     self._seen[str(file)] = ABSENT
+
+    def pins(self) -> str:
+        """The TensorFlow generation the project's dependency pins give ("-" for none), read once: what a
+        module's summaries depend on besides the files (`tf_generation`)."""
+        if self._pins is None:
+            from wce_lint.analysis.tf_generation import _pins_in
+
+            pinned = _pins_in(str(self.root))
+            self._pins = pinned[0] if pinned is not None else "-"
+        return self._pins
 
     def read_files(self) -> dict[str, str]:
         """Every file of the project the index read (path → digest, ``ABSENT`` for one looked for and missing),

@@ -40,8 +40,9 @@ ABSENT = ""  # the digest a dependency has when the file does not exist
 
 
 def key_of(project: ProjectIndex, names: frozenset[str]) -> str:
-    """A callee's key: its qualified names within its project (two projects may both have `pkg.losses`)."""
-    return f"{project.root}|{'|'.join(sorted(names))}"
+    """A callee's key: its qualified names within its project (two projects may both have `pkg.losses`), and
+    the TensorFlow generation the project's pins give (a pin written later changes the callee's APIs)."""
+    return f"{project.root}|{project.pins()}|{'|'.join(sorted(names))}"
 
 
 class SummaryStore:
