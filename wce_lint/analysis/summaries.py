@@ -52,6 +52,11 @@ class SlotSink:
     # Reached through `self.x` in another method of the class whose `__init__` this is: holds only for an
     # instance of that very class (a subclass may override the method).
     in_method: bool = False
+    # For KEYWORDS handed on through helpers' `**kwargs`: the keywords a helper in between names (they land in
+    # its own parameters, not in the loss), and whether the keywords the loss does not accept surely raise
+    # there (no helper on the way hands `**kwargs` anywhere else).
+    absorbed: frozenset[str] = frozenset()
+    exclusive: bool = True
 
 
 MAX_ROUNDS = 8
@@ -185,7 +190,50 @@ def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> t
                          f"`{name}` ({home.short_path()}:{home.line(argument.value)})", argument.value)
         sinks.append(replace(inner, parameter=param, trace=(step, *inner.trace), chain=inner.chain + 1,
                              called=inner.called or called, in_method=False))  # (`passed_on` checked the class)
-    return sinks, complete
+    forwarded, forwarded_complete = _keywords_passed_on(home, function, chain)
+    sinks.extend(forwarded)
+    return sinks, complete and forwarded_complete
+
+
+def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
+    """``def weighted(x, y, **kwargs): return bce(x, y, **kwargs)``: the ``**kwargs`` sinks of a helper that
+    ``function`` hands its own ``**kwargs`` to, unchanged, are its own — the caller's keywords that no helper on
+    the way names reach the loss — (and whether every summary asked was complete)."""
+    star = getattr(function.node.params, "star_kwarg", None)
+    if not isinstance(star, cst.Param):
+        return [], True
+    definitions = home.definitions(function.node, star.name.value)
+    if len(definitions) != 1 or definitions[0].target is not star:
+        return [], True  # `kwargs = {…}`: not what the caller passed
+    found: list[SlotSink] = []
+    complete = True
+    for site in home.calls:
+        if site.statement.scope is not function.node:
+            continue
+        forwarded = next((a for a in site.node.args if a.star == "**" and isinstance(a.value, cst.Name)
+                          and a.value.value == star.name.value), None)
+        if forwarded is None:
+            continue
+        callee, built = site_callee(home, site)
+        if callee is None or callee[1] is function:
+            continue
+        callee_home, callee_function, _ = callee
+        inner, inner_complete = _function_sinks(callee_home, callee_function, chain + 1)
+        complete = complete and inner_complete
+        params = callee_function.node.params
+        named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
+        named |= {a.keyword.value for a in site.node.args if a.keyword is not None}  # given here: not the caller's
+        inner_star = params.star_kwarg
+        # an unknown keyword surely raises only if the helper, too, hands its `**kwargs` nowhere else
+        only_there = isinstance(inner_star, cst.Param) and _name_uses(callee_function.node, inner_star.name.value) == 2
+        for sink in applying(home, site, callee_function, built, inner):
+            if sink.slot != KEYWORDS or sink.in_method:
+                continue
+            step = TraceStep(f"`**{star.name.value}` is passed on to `{callee_function.name}` in `{function.name}` "
+                             f"({home.short_path()}:{home.line(forwarded.value)})", forwarded.value)
+            found.append(replace(sink, parameter=star, trace=(step, *sink.trace), chain=sink.chain + 1,
+                                 absorbed=sink.absorbed | named, exclusive=sink.exclusive and only_there))
+    return found, complete
 
 
 def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_of, parameter_of,  # type: ignore[no-untyped-def]
@@ -297,17 +345,19 @@ def _positional_arguments(function: FunctionInfo, call: cst.Call, loss: LossCall
             if sink.offset + i < len(names)}
 
 
-def _keyword_arguments(home: ModuleContext, function: FunctionInfo, call: cst.Call, loss: LossCall,
-                       in_constructor: bool) -> tuple[dict[str, cst.Arg], list[cst.Arg]]:
-    """The keyword arguments of ``call`` that ``function``'s ``**kwargs`` receives: those ``loss`` accepts, by
-    name, and — when ``**kwargs`` goes nowhere else in ``function`` — those it does not (a misspelt
-    ``pos_weigth=`` raises TypeError there)."""
+def _keyword_arguments(home: ModuleContext, function: FunctionInfo, call: cst.Call,
+                       sink: SlotSink) -> tuple[dict[str, cst.Arg], list[cst.Arg]]:
+    """The keyword arguments of ``call`` that ``function``'s ``**kwargs`` hands on to the sink's loss: those the
+    loss accepts, by name, and — when ``**kwargs`` goes nowhere else in ``function`` nor in a helper on the way
+    — those it does not (a misspelt ``pos_weigth=`` raises TypeError there)."""
+    loss, in_constructor = sink.loss, sink.constructor
     params = function.node.params
     named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
     accepted = (loss.api.signature if in_constructor or not loss.api.is_class else loss.api.call_parameters).names
-    received = [a for a in call.args if a.keyword is not None and a.keyword.value not in named]
+    received = [a for a in call.args if a.keyword is not None and a.keyword.value not in named | sink.absorbed]
     star = params.star_kwarg.name.value  # type: ignore[union-attr]
-    only_here = _name_uses(function.node, star) == 2  # `**kw` in the signature, `**kw` into the loss
+    # `**kw` in the signature, `**kw` into the loss (or the helper), nowhere else
+    only_here = sink.exclusive and _name_uses(function.node, star) == 2
     return ({a.keyword.value: a for a in received if a.keyword.value in accepted},  # type: ignore[union-attr]
             [a for a in received if a.keyword.value not in accepted] if only_here else [])  # type: ignore[union-attr]
 
@@ -385,7 +435,7 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                 trace: tuple[TraceStep, ...] = ()
                 for sink in alternative:
                     if sink.slot == KEYWORDS:  # the caller's keywords, through `**kwargs`
-                        passed, refused = _keyword_arguments(home, function, site.node, sink.loss, sink.constructor)
+                        passed, refused = _keyword_arguments(home, function, site.node, sink)
                         (constructor_arguments if sink.constructor else arguments).update(passed)
                         unexpected[sink.constructor].extend(refused)
                         if refused:

@@ -1,6 +1,7 @@
 """## What it does
 Flags a keyword the loss API does not accept in the version the import names (also one a helper of the
-project passes on to the loss through `**kwargs`: `bce(x, y, pos_weigth=…)`), a positional argument
+project passes on to the loss through `**kwargs`, directly or through other helpers handing it on:
+`bce(x, y, pos_weigth=…)`), a positional argument
 beyond its signature, and a required argument that is missing — judged against the API's signature as
 imported: TF2 `tf.nn.*` and `tf.compat.v1.*` differ (`targets=` and `dim=` are TF1 spellings), as do
 Keras, PyTorch and optax. It knows the usual mix-ups: `weights=`/`class_weights=` to
