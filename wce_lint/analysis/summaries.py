@@ -57,6 +57,9 @@ class SlotSink:
     # there (no helper on the way hands `**kwargs` anywhere else).
     absorbed: frozenset[str] = frozenset()
     exclusive: bool = True
+    # The caller's keyword of this name, through the function's `**kwargs`, reaches the slot (a helper on the
+    # way names it: `outer(x, y, pos_weight=w)` → `bce(x, y, **kw)` → `def bce(x, y, pos_weight=None)`).
+    keyword: str | None = None
 
 
 MAX_ROUNDS = 8
@@ -136,7 +139,8 @@ def _function_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> 
 
 
 def _sink_identity(sink: SlotSink) -> tuple:
-    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called, sink.constructor, sink.offset
+    return id(sink.parameter), sink.slot, id(sink.loss.anchor), sink.called, sink.constructor, sink.offset, \
+        sink.keyword
 
 
 def _compute_sinks(home: ModuleContext, function: FunctionInfo, chain: int) -> tuple[list[SlotSink], bool]:
@@ -217,22 +221,34 @@ def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int)
         callee, built = site_callee(home, site)
         if callee is None or callee[1] is function:
             continue
-        callee_home, callee_function, _ = callee
+        callee_home, callee_function, method = callee
         inner, inner_complete = _function_sinks(callee_home, callee_function, chain + 1)
         complete = complete and inner_complete
         params = callee_function.node.params
-        named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)}
-        named |= {a.keyword.value for a in site.node.args if a.keyword is not None}  # given here: not the caller's
+        explicit = {a.keyword.value for a in site.node.args if a.keyword is not None}  # given here: not the caller's
+        named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)} | explicit
+        own = {p.name.value for p in (*function.node.params.posonly_params, *function.node.params.params,
+                                      *function.node.params.kwonly_params)}
+        by_name = (*params.params, *params.kwonly_params)  # (positional-only ones cannot be given by keyword)
         inner_star = params.star_kwarg
         # an unknown keyword surely raises only if the helper, too, hands its `**kwargs` nowhere else
         only_there = isinstance(inner_star, cst.Param) and _name_uses(callee_function.node, inner_star.name.value) == 2
+        step = TraceStep(f"`**{star.name.value}` is passed on to `{callee_function.name}` in `{function.name}` "
+                         f"({home.short_path()}:{home.line(forwarded.value)})", forwarded.value)
         for sink in applying(home, site, callee_function, built, inner):
-            if sink.slot != KEYWORDS or sink.in_method:
+            if sink.in_method or sink.called or sink.slot == POSITIONALS:
                 continue
-            step = TraceStep(f"`**{star.name.value}` is passed on to `{callee_function.name}` in `{function.name}` "
-                             f"({home.short_path()}:{home.line(forwarded.value)})", forwarded.value)
-            found.append(replace(sink, parameter=star, trace=(step, *sink.trace), chain=sink.chain + 1,
-                                 absorbed=sink.absorbed | named, exclusive=sink.exclusive and only_there))
+            if sink.slot == KEYWORDS:  # the caller's keywords that no helper on the way names
+                found.append(replace(sink, parameter=star, trace=(step, *sink.trace), chain=sink.chain + 1,
+                                     absorbed=sink.absorbed | named, exclusive=sink.exclusive and only_there))
+                continue
+            # a slot a parameter of the helper reaches, filled by the caller's keyword of that name
+            keyword = sink.keyword or (sink.parameter.name.value if any(sink.parameter is q for q in by_name) and
+                                       argument_for(callee_function.node, sink.parameter, site.node, method) is None
+                                       else None)
+            if keyword is not None and keyword not in explicit and keyword not in own:
+                found.append(replace(sink, parameter=star, keyword=keyword, trace=(step, *sink.trace),
+                                     chain=sink.chain + 1))
     return found, complete
 
 
@@ -443,6 +459,14 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                             for argument in refused:
                                 traces.setdefault(id(argument.keyword), sink.trace)
                         for argument in passed.values():
+                            trace = trace or sink.trace
+                            traces.setdefault(id(argument.value), sink.trace)
+                        continue
+                    if sink.keyword is not None:  # the caller's keyword of that name, through `**kwargs`
+                        argument = next((a for a in site.node.args
+                                         if a.keyword is not None and a.keyword.value == sink.keyword), None)
+                        if argument is not None:
+                            (constructor_arguments if sink.constructor else arguments)[sink.slot] = argument
                             trace = trace or sink.trace
                             traces.setdefault(id(argument.value), sink.trace)
                         continue
