@@ -27,7 +27,7 @@ import libcst as cst
 
 from wce_lint.analysis.calls import Binding, LossCall, direct_loss_calls
 from wce_lint.analysis.evaluator import value_of
-from wce_lint.analysis.module import FunctionInfo, ModuleContext, StatementInfo
+from wce_lint.analysis.module import CallSite, FunctionInfo, ModuleContext, StatementInfo
 from wce_lint.analysis.callees import constructed_class
 from wce_lint.analysis import summary_store
 from wce_lint.analysis.provenance import PARAMETER, argument_for, callee_of, initializer_of
@@ -425,6 +425,24 @@ def site_callee(module: ModuleContext, site, constructors: bool = True  # type: 
     return callee, built
 
 
+def partial_site(module: ModuleContext, site: CallSite) -> tuple[tuple[ModuleContext, FunctionInfo, bool], CallSite] | None:
+    """``functools.partial(helper, a, k=v)`` of a project function: the function, and the call the partial
+    amounts to — ``helper(a, k=v)``, with the partial's own arguments — where what it fixes is checked as a
+    call of the helper (a partial of a loss API itself is ``calls.partial_loss``'s)."""
+    from wce_lint.analysis.calls import PARTIALS
+    from wce_lint.analysis.provenance import function_referenced, is_followable
+
+    call = site.node
+    if not call.args or call.args[0].keyword is not None or call.args[0].star \
+            or not module.qualified_names(call.func) & PARTIALS:
+        return None
+    found = function_referenced(module, call.args[0].value, site.statement)
+    if found is None or not is_followable(*found)[0]:
+        return None
+    return (found[0], found[1], False), CallSite(call.with_changes(func=call.args[0].value, args=call.args[1:]),
+                                                 site.statement)
+
+
 def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     """Calls in ``module`` of functions whose parameters reach loss slots, as loss calls (memoised)."""
     cached = module.cache.get("call_site_loss_calls")
@@ -433,13 +451,17 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     found: list[LossCall] = []
     traces: dict[int, tuple[TraceStep, ...]] = {}
     for site in module.calls:
+        anchor = site.node  # where a finding at the call itself sits (a partial's own call, not what it amounts to)
         callee, built = site_callee(module, site)
         if callee is None:
-            continue
+            partial = partial_site(module, site)
+            if partial is None:
+                continue
+            callee, site = partial
         home, function, method = callee
         if site.statement.scope is function.node:
             continue  # a recursive call
-        found.extend(_loss_object_calls(module, site, home, function, method, built, traces))
+        found.extend(_loss_object_calls(module, site, home, function, method, built, traces, anchor))
         by_loss: dict[int, list[SlotSink]] = {}
         for sink in applying(module, site, function, built, function_sinks(home, function)):
             by_loss.setdefault(id(sink.loss.anchor), []).append(sink)
@@ -492,16 +514,16 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
                 # pos_weight=w)`) make this call the object's construction, checked once like one written here.
                 calls, builds = bool(arguments or unexpected[False]), bool(constructor_arguments or unexpected[True])
                 found.append(LossCall(
-                    loss.api, site.node if calls else None,
+                    loss.api, anchor if calls else None,
                     Binding(arguments, tuple(unexpected[False]), True) if calls else None, site.statement,
-                    constructor=site.node if builds else None,
+                    constructor=anchor if builds else None,
                     constructor_arguments=Binding(constructor_arguments, tuple(unexpected[True]), True)
                     if builds else None,
                     via=trace, written=_written(sinks[0].home, loss),
                     fixed_expects=expects(sinks[0].home, loss), fixed_from_logits=from_logits(sinks[0].home, loss),
                     called_slots=frozenset(sink.slot for sink in alternative if sink.called),
                 ))
-                traces.setdefault(id(site.node), trace)  # a finding at the call itself (a rule's anchor)
+                traces.setdefault(id(anchor), trace)  # a finding at the call itself (a rule's anchor)
     module.cache["call_site_traces"] = traces
     module.cache["call_site_loss_calls"] = found
     return found
@@ -628,7 +650,7 @@ def _name_calls_inside(home: ModuleContext, function: FunctionInfo) -> list:  # 
 
 
 def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, function: FunctionInfo,  # type: ignore[no-untyped-def]
-                       method: bool, built: bool, traces: dict) -> list[LossCall]:
+                       method: bool, built: bool, traces: dict, anchor: cst.Call) -> list[LossCall]:
     """A call passing a loss object and a model (or a prediction) to a function that invokes one on the other:
     a loss call of that object with the prediction slot filled from this call's arguments."""
     from wce_lint.analysis.losses import expects, from_logits
@@ -670,7 +692,7 @@ def _loss_object_calls(module: ModuleContext, site, home: ModuleContext, functio
         if labels is not None:  # `criterion(model(x), y)` with `y` a parameter: what this call passes
             slots[api.labels] = labels
             traces.setdefault(id(labels.value), steps)
-        found.append(LossCall(api, site.node, Binding(slots, (), True), site.statement,
+        found.append(LossCall(api, anchor, Binding(slots, (), True), site.statement,
                               via=steps, written=owner.code(built.constructor.func),  # type: ignore[union-attr]
                               fixed_expects=expects(owner, built), fixed_from_logits=from_logits(owner, built),
                               called_slots=frozenset({api.logits}) if called else frozenset()))
