@@ -390,7 +390,9 @@ def bench_projects(root: Path, args: argparse.Namespace, python: str, env: dict[
         for file, data in originals.items():
             file.write_bytes(data + f"# benchmark edit {number}\n".encode())
 
+    whole = [*wce, "--no-cache", "."]
     specs = [
+        Spec("whole projects, --no-cache", whole, root, len(python_files(root)), None, env),
         Spec("one file at a time, edited (stored summaries)", ["sh", "-c", script], root, len(chosen), edit, env),
         Spec("one file at a time, edited, --no-cache", ["sh", "-c", script.replace(" -q ", " -q --no-cache ")],
              root, len(chosen), edit, env),
@@ -472,6 +474,10 @@ def print_targets(label: str, rows: list[Row]) -> None:
         if stored and bare:
             print(f"- edited files with stored summaries / without any cache: {stored.wall / bare.wall:.2f}× wall "
                   f"({stored.wall / stored.files:.2f} s vs {bare.wall / bare.files:.2f} s a file)")
+        whole = row("whole projects")
+        if whole:
+            print(f"- whole projects, --no-cache: {whole.wall:.2f} s wall, {whole.cpu:.2f} s CPU (compare the real "
+                  "corpus's `--no-cache` row: the same files without project markers)")
         return
     if label.startswith("dense"):
         per_10k = []

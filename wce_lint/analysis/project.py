@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Union
 
@@ -57,6 +58,8 @@ class ProjectIndex:
         self._seen: dict[str, str] = {}
         self._packages: dict[str, bool] = {}
         self._pins: str | None = None
+        self._resolved: dict[Path, Path] = {}  # (`Path.resolve` is a system call per part: asked 80k times)
+        self._lookups: dict[tuple[str, bool], object] = {}
         self._stamps: dict[Path, tuple[int, int] | None] = {}
         self._files: dict[str, Path | None] = {}
         self._matters: dict[tuple[Path, frozenset[str]], bool] = {}
@@ -144,9 +147,15 @@ class ProjectIndex:
             return ".".join(parts) if parts else None
         return None
 
+    def resolved(self, file: Path) -> Path:
+        found = self._resolved.get(file)
+        if found is None:
+            found = self._resolved[file] = file.resolve()
+        return found
+
     def load(self, file: Path) -> ModuleContext | None:
         """The module in ``file``, parsed once (again when the file changed on disk since)."""
-        key = file.resolve()
+        key = self.resolved(file)
         from wce_lint.cache import file_stamp
 
         stamp = file_stamp(key)
@@ -166,7 +175,7 @@ class ProjectIndex:
     def may_matter(self, file: Path, codes: frozenset[str]) -> bool:
         """Whether a module of the project can hold something a rule follows — a loss, an activation, a log —
         judged on its bytes, as the pre-check does: it imports a tensor library and names one of them."""
-        return self._may_matter(file.resolve(), codes, set())
+        return self._may_matter(self.resolved(file), codes, set())
 
     def _may_matter(self, file: Path, codes: frozenset[str], visiting: set[Path]) -> bool:
         # A module that only re-exports or subclasses what another module of the project produces matters
@@ -180,7 +189,8 @@ class ProjectIndex:
             return False  # a cycle: decided by the module that started it
         visiting.add(file)
         verdict = _may_produce(data) or any(
-            self._may_matter(other.resolve(), codes, visiting) for other in imported_project_files(data, str(file)))
+            self._may_matter(self.resolved(other), codes, visiting)
+            for other in imported_project_files(data, str(file)))
         visiting.discard(file)
         self._matters[key] = verdict
         return verdict
@@ -257,6 +267,7 @@ def index_for(path: str) -> ProjectIndex | None:
     return index
 
 
+@lru_cache(maxsize=1)
 def _all_codes() -> frozenset[str]:
     from wce_lint.rules import REGISTRY
 
@@ -279,7 +290,9 @@ def resolve_symbol(module: "ModuleContext", names: frozenset[str],
         return None
     found = None
     for name in names:
-        symbol = _lookup(project, name, constants=constants)
+        symbol = project._lookups.get((name, constants), project)  # (the index itself: not asked yet)
+        if symbol is project:
+            symbol = project._lookups[(name, constants)] = _lookup(project, name, constants=constants)
         if symbol is None:
             continue
         if found is not None and found[1] is not symbol[1]:
