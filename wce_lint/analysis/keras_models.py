@@ -263,15 +263,12 @@ def returned_layers(module: ModuleContext, node: cst.BaseExpression, at: Stateme
     nn.Sigmoid()]``, or a list it builds with ``append`` before its one ``return``), as (its module, the
     layers, the ``return`` statement); None for anything else — a starred or partly known list, several
     returns, a call we cannot follow."""
-    from wce_lint.analysis.callees import callee_of
+    from wce_lint.analysis.reach import step_out
 
-    if not isinstance(node, cst.Call):
+    returned = step_out(module, node, at) if isinstance(node, cst.Call) else None
+    if returned is None:
         return None
-    callee = callee_of(module, node, at)
-    if callee is None or len(callee[1].returns) != 1:
-        return None
-    home, function, _ = callee
-    value, statement = function.returns[0]
+    home, value, statement = returned.home, returned.value, returned.statement
     if isinstance(value, cst.List):
         if any(isinstance(e, cst.StarredElement) for e in value.elements) or not value.elements:
             return None

@@ -210,20 +210,12 @@ def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int)
     if len(definitions) != 1 or definitions[0].target is not star:
         return [], True  # `kwargs = {…}`: not what the caller passed
     found: list[SlotSink] = []
-    complete = True
-    for site in home.calls:
-        if site.statement.scope is not function.node:
-            continue
+    calls, complete = _summarised_calls(home, function, chain, _function_sinks)
+    for site, (_, callee_function, method), built, inner in calls:
         forwarded = next((a for a in site.node.args if a.star == "**" and isinstance(a.value, cst.Name)
                           and a.value.value == star.name.value), None)
         if forwarded is None:
             continue
-        callee, built = site_callee(home, site)
-        if callee is None or callee[1] is function:
-            continue
-        callee_home, callee_function, method = callee
-        inner, inner_complete = _function_sinks(callee_home, callee_function, chain + 1)
-        complete = complete and inner_complete
         params = callee_function.node.params
         explicit = {a.keyword.value for a in site.node.args if a.keyword is not None}  # given here: not the caller's
         named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)} | explicit
@@ -252,6 +244,24 @@ def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int)
     return found, complete
 
 
+def _summarised_calls(home: ModuleContext, function: FunctionInfo, chain: int, summary_of):  # type: ignore[no-untyped-def]
+    """The calls in ``function``'s own body of other functions of the project, each with the callee's summary
+    (``summary_of(home, function, chain)`` → (items, complete)): [(site, callee, built, items)], and whether
+    every summary asked was complete."""
+    found = []
+    complete = True
+    for site in home.calls:
+        if site.statement.scope is not function.node:
+            continue
+        callee, built = site_callee(home, site)
+        if callee is None or callee[1] is function:
+            continue
+        items, items_complete = summary_of(callee[0], callee[1], chain + 1)
+        complete = complete and items_complete
+        found.append((site, callee, built, items))
+    return found, complete
+
+
 def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_of, parameter_of,  # type: ignore[no-untyped-def]
               calls_allowed=None):
     """The calls in ``function`` of project functions whose summary (``summary_of(home, function, chain)`` →
@@ -261,16 +271,8 @@ def passed_on(home: ModuleContext, function: FunctionInfo, chain: int, summary_o
     ``calls_allowed(item)`` true, the argument may also be what calling a parameter gives (``helper(model(x))``;
     ``called`` says so)."""
     found = []
-    complete = True
-    for site in home.calls:
-        if site.statement.scope is not function.node:
-            continue
-        callee, built = site_callee(home, site)
-        if callee is None or callee[1] is function:
-            continue
-        callee_home, callee_function, method = callee
-        items, items_complete = summary_of(callee_home, callee_function, chain + 1)
-        complete = complete and items_complete
+    calls, complete = _summarised_calls(home, function, chain, summary_of)
+    for site, (_, callee_function, method), built, items in calls:
         for item in applying(home, site, callee_function, built, items):
             argument = argument_for(callee_function.node, parameter_of(item), site.node, method)
             if argument is None:
