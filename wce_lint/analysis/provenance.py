@@ -527,7 +527,7 @@ class _Tracer:
             MODEL, INSTANCE) and receiver.cls is not None and receiver.home is not None else None
         if found is not None:
             return self.function_result(*found, node, method=True, receiver=(receiver.home, receiver.cls))
-        if found is None and receiver is not None and receiver.kind in (MODEL, INSTANCE) and receiver.cls is not None:
+        if receiver is not None and receiver.kind in (MODEL, INSTANCE) and receiver.cls is not None:
             attribute = self.instance_attribute(func)  # `w.model(x)`: a model kept as an attribute of `w`
             if attribute is not None:
                 return self.called(attribute, node, api_text)
