@@ -204,11 +204,8 @@ def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int)
     ``function`` hands its own ``**kwargs`` to, unchanged, are its own — the caller's keywords that no helper on
     the way names reach the loss — (and whether every summary asked was complete)."""
     star = getattr(function.node.params, "star_kwarg", None)
-    if not isinstance(star, cst.Param):
-        return [], True
-    definitions = home.definitions(function.node, star.name.value)
-    if len(definitions) != 1 or definitions[0].target is not star:
-        return [], True  # `kwargs = {…}`: not what the caller passed
+    if not isinstance(star, cst.Param) or not _kwargs_unchanged(home, function, star):
+        return [], True  # `kwargs = {…}`, `kwargs.pop(…)`: not what the caller passed
     found: list[SlotSink] = []
     calls, complete = _summarised_calls(home, function, chain, _function_sinks)
     for site, (_, callee_function, method), built, inner in calls:
@@ -315,13 +312,23 @@ def _forwarded_keywords(home: ModuleContext, function: FunctionInfo, loss: LossC
     star = getattr(function.node.params, "star_kwarg", None)
     if not isinstance(star, cst.Param):
         return
+    if not _kwargs_unchanged(home, function, star):
+        return
     for in_constructor, call in ((False, loss.call), (True, loss.constructor if loss.api.is_class else None)):
         for argument in call.args if call is not None else ():
             if argument.star == "**" and isinstance(argument.value, cst.Name) \
                     and argument.value.value == star.name.value and loss.statement is not None:
-                definitions = home.definitions(function.node, star.name.value)
-                if len(definitions) == 1 and definitions[0].target is star:
-                    yield in_constructor, argument
+                yield in_constructor, argument
+
+
+def _kwargs_unchanged(home: ModuleContext, function: FunctionInfo, star: cst.Param) -> bool:
+    """``**kwargs`` holds what the caller passed wherever it is handed on: not rebound (``kwargs = {…}``), not
+    changed (``kwargs.pop("pos_weight")``, ``kwargs["pos_weight"] = …``, ``del kwargs[…]``)."""
+    from wce_lint.analysis.dataflow import key_writes
+
+    definitions = home.definitions(function.node, star.name.value)
+    return len(definitions) == 1 and definitions[0].target is star and not key_writes(
+        home, star.name.value, function.node)
 
 
 POSITIONALS = "*"  # the slot of a sink for `*args` passed on to a loss: the caller's extra positional arguments
