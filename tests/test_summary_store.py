@@ -157,7 +157,7 @@ def test_project_fixtures_give_the_same_findings_with_stored_summaries_and_edite
         assert _findings(root, [file]) == _findings(root, [file], use_cache=False), file
 
 
-def test_results_share_one_table_of_dependencies_and_a_broken_pair_is_a_miss(
+def test_results_share_chains_of_dependencies_and_a_broken_pair_is_a_miss(
         tmp_path: Path, parses: list[str]) -> None:
     train = _project(tmp_path)
     evaluate = tmp_path / "pkg" / "evaluate.py"
@@ -165,17 +165,19 @@ def test_results_share_one_table_of_dependencies_and_a_broken_pair_is_a_miss(
     reference = _findings(tmp_path, [train, evaluate])
     (stored,) = (tmp_path / CACHE_DIR).rglob("*.json")
     document = json.loads(stored.read_text())
-    pairs = document["dependencies"]
-    assert len({tuple(pair) for pair in pairs}) == len(pairs)  # each (path, digest) once
-    indexes = [document["entries"][str(file)][2] for file in (train, evaluate)]
-    assert indexes[0] and indexes[1]  # both results depend on modules of the project, through the table
-    assert {pairs[i][0] for i in indexes[0]} >= {str(tmp_path / "pkg" / name) for name in ("quiet.py", "losses.py")}
+    chains = document["dependencies"]
+    references = [document["entries"][str(file)][2] for file in (train, evaluate)]
+    # one process read the project once: both results are prefixes of one chain of (path, digest) pairs
+    assert len(chains) == 1 and all(chain == 0 for chain, _ in references)
+    longest = max(size for _, size in references)
+    assert {path for path, _ in chains[0][:longest]} >= {str(tmp_path / "pkg" / name)
+                                                         for name in ("quiet.py", "losses.py")}
     parses.clear()
     assert _findings(tmp_path, [train, evaluate]) == reference and parses == []  # warm: nothing parsed
-    pairs[indexes[0][0]] = ["only one part"]
+    chains[0][0] = ["only one part"]
     stored.write_text(json.dumps(document))
     assert _findings(tmp_path, [train, evaluate]) == reference
-    assert "losses.py" in parses  # both results used the broken pair: recomputed
+    assert "losses.py" in parses  # both results used the broken chain: recomputed
 
 
 def test_two_projects_with_the_same_module_names_keep_their_own_summaries(tmp_path: Path) -> None:

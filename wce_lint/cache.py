@@ -31,8 +31,9 @@ if typing.TYPE_CHECKING:
     from wce_lint.settings import Settings
 
 CACHE_DIR = ".wce_lint_cache"
-# Bumped when the layout of this file's JSON changes; part of every digest. 2: dependencies are indexes
-# into one table of (path, digest) pairs (results of a project share most of theirs), summaries stored.
+# Bumped when the layout of this file's JSON changes; part of every digest. 2: a result's dependencies are
+# a prefix of one of a few chains of (path, digest) pairs — what one process had read when it finished the
+# file: its results share most of theirs — and the stored summaries (``analysis.summary_store``).
 FORMAT = 2
 _CACHEDIR_TAG = (
     "Signature: 8a477f597d28d172789f06886806bc55\n"
@@ -130,13 +131,13 @@ class Cache:
         # ``put_summaries`` replaces them
         self.summaries: Any = None
         self._summaries_changed = False
-        self._pairs: list[Any] = []  # the (path, digest) pairs the loaded entries' dependencies index
+        self._chains: list[Any] = []  # the chains of (path, digest) pairs the loaded entries are prefixes of
         self._load()
 
     def _load(self) -> None:
         document = _read_entries(self.file)
         if document is not None:
-            self._entries, self.summaries, self._pairs = document
+            self._entries, self.summaries, self._chains = document
             self._loaded_stamp = file_stamp(self.file)
 
     def put_summaries(self, summaries: dict[str, Any]) -> None:
@@ -149,7 +150,7 @@ class Cache:
         entry = self._entries.get(path)
         if entry is None or entry[0] != key:
             return None
-        if len(entry) > 2 and not self._unchanged(_pairs_of(entry[2], self._pairs)):
+        if len(entry) > 2 and not self._unchanged(_pairs_of(entry[2], self._chains)):
             return None  # a module of the project it imports has changed
         try:
             return [decode_diagnostic(item) for item in entry[1]]
@@ -192,24 +193,25 @@ class Cache:
             pass
 
     def _save(self) -> None:
-        entries, pairs = self._entries, self._pairs
+        entries, chains = self._entries, self._chains
         if self._loaded_stamp != file_stamp(self.file):
             # Another run wrote meanwhile: keep what it learnt about files this run did not touch.
-            entries, _, pairs = _read_entries(self.file) or ({}, None, [])
+            entries, _, chains = _read_entries(self.file) or ({}, None, [])
             entries.update(self._changed)
-        table: dict[tuple[str, str], int] = {}
+        resolved = {path: _pairs_of(entry[2], chains) if len(entry) > 2 else None for path, entry in entries.items()}
+        kept: list[list[tuple[str, str]]] = []
         stored = {}
-        for path, entry in entries.items():
+        for path in sorted(entries, key=lambda p: -len(resolved[p] or ())):  # longest first: the chains
+            entry, dependencies = entries[path], resolved[path]
             if len(entry) > 2:
-                dependencies = _pairs_of(entry[2], pairs)
                 if dependencies is None:
                     continue  # unreadable: a miss anyway
-                entry = [*entry[:2], sorted(table.setdefault(pair, len(table)) for pair in dependencies)]
+                entry = [*entry[:2], [_chain_of(dependencies, kept), len(dependencies)]]
             stored[path] = entry
         _prepare_folder(self.folder)
         self.file.parent.mkdir(exist_ok=True)
         document: dict[str, Any] = {"format": FORMAT, "version": __version__, "entries": stored,
-                                    "dependencies": [list(pair) for pair in table]}
+                                    "dependencies": [[list(pair) for pair in chain] for chain in kept]}
         if self.summaries is not None:
             document["summaries"] = self.summaries
         import tempfile  # only when writing: its import costs ~30 ms that a warm run does not need
@@ -224,7 +226,7 @@ class Cache:
             except OSError:
                 pass
             raise
-        self._entries, self._pairs = stored, list(table)
+        self._entries, self._chains = stored, kept
         self._changed = {}
         self._summaries_changed = False
         self._loaded_stamp = file_stamp(self.file)
@@ -239,25 +241,33 @@ def file_stamp(file: Path) -> tuple[int, int] | None:
     return stat.st_mtime_ns, stat.st_size
 
 
-def _pairs_of(dependencies: Any, pairs: list[Any]) -> list[tuple[str, str]] | None:
-    """The (path, digest) pairs of an entry's dependencies: a dict (this run's) or indexes into ``pairs``
-    (as stored); None when malformed."""
+def _chain_of(dependencies: list[tuple[str, str]], chains: list[list[tuple[str, str]]]) -> int:
+    """The chain ``dependencies`` is a prefix of, added when none is (``chains`` come longest first)."""
+    size = len(dependencies)
+    for number, chain in enumerate(chains):
+        if len(chain) >= size and (not size or chain[size - 1] == dependencies[-1]) and chain[:size] == dependencies:
+            return number
+    chains.append(list(dependencies))
+    return len(chains) - 1
+
+
+def _pairs_of(dependencies: Any, chains: list[Any]) -> list[tuple[str, str]] | None:
+    """The (path, digest) pairs of an entry's dependencies: a dict (this run's) or [chain, length], a prefix of
+    one of ``chains`` (as stored); None when malformed."""
     if isinstance(dependencies, dict):
         return list(dependencies.items())
-    if not isinstance(dependencies, list):
+    if not (isinstance(dependencies, list) and len(dependencies) == 2 and all(type(i) is int for i in dependencies)):
         return None
-    try:
-        found = [pairs[i] for i in dependencies if type(i) is int and i >= 0]
-    except IndexError:
+    number, size = dependencies
+    chain = chains[number] if 0 <= number < len(chains) else None
+    if chain is None or not 0 <= size <= len(chain):
         return None
-    if len(found) != len(dependencies) or None in found:
-        return None
-    return found
+    return chain[:size]
 
 
 def _read_entries(file: Path) -> tuple[dict[str, list[Any]], Any, list[Any]] | None:
-    """(the results by path, the stored summaries as found: checked by their reader, the dependency pairs the
-    results index) of a cache document."""
+    """(the results by path, the stored summaries as found: checked by their reader, the chains of dependency
+    pairs the results are prefixes of) of a cache document."""
     try:
         document = json.loads(file.read_bytes())
     except (OSError, ValueError, RecursionError):
@@ -265,18 +275,24 @@ def _read_entries(file: Path) -> tuple[dict[str, list[Any]], Any, list[Any]] | N
     if not isinstance(document, dict) or document.get("format") != FORMAT:
         return None
     entries = document.get("entries")
-    pairs = document.get("dependencies", [])
-    if not isinstance(entries, dict) or not isinstance(pairs, list):
+    chains = document.get("dependencies", [])
+    if not isinstance(entries, dict) or not isinstance(chains, list):
         return None
     return {
         path: entry
         for path, entry in entries.items()
-        # [digest, diagnostics] or [digest, diagnostics, [dependency index, …]] (modules of the project)
+        # [digest, diagnostics] or [digest, diagnostics, [chain, length]] (modules of the project)
         if isinstance(entry, list) and len(entry) in (2, 3) and isinstance(entry[0], str) and isinstance(entry[1], list)
-    }, document.get("summaries"), [
-        # (checked once here, not per result): a malformed pair makes the results using it misses
-        (pair[0], pair[1]) if isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair)
-        else None for pair in pairs]
+    }, document.get("summaries"), [_chain(chain) for chain in chains]
+
+
+def _chain(chain: Any) -> list[tuple[str, str]] | None:
+    """A stored chain of (path, digest) pairs, checked once here (not per result); None when malformed: the
+    results that use it are misses."""
+    if not isinstance(chain, list) or not all(
+            isinstance(pair, list) and len(pair) == 2 and all(isinstance(p, str) for p in pair) for pair in chain):
+        return None
+    return [(pair[0], pair[1]) for pair in chain]
 
 
 def _prepare_folder(folder: Path) -> None:

@@ -167,14 +167,30 @@ class SummaryStore:
         for number, (indexes, facts) in enumerate(self._sets):
             if self._holds(number):  # (a stale set is dropped, asked about or not: the store stays bounded)
                 add([self._files[i] for i in indexes], facts)
-        for dependencies, facts in learned:
-            add(sorted(dependencies.items()), facts)
+        for dependencies, facts in _folded(learned):
+            add(sorted(dependencies), facts)
         return {
             "code": self.code,
             "files": [list(pair) for pair in sorted(files, key=files.__getitem__)],
             "sets": [[list(indexes), {kind: sorted(keys) for kind, keys in facts.items()}]
                      for indexes, facts in sets.items()],
         }
+
+
+def _folded(learned: list[tuple[dict[str, str], dict[str, list[str]]]]
+            ) -> list[tuple[frozenset[tuple[str, str]], dict[str, list[str]]]]:
+    """The learned sets, each folded into a larger one holding all its files when there is one: a fact holds
+    under more dependencies too, and one process's sets grow file after file (what it read so far), so a run
+    stores about one set per process instead of one per file."""
+    folded: list[tuple[frozenset[tuple[str, str]], dict[str, list[str]]]] = []
+    for dependencies, facts in sorted(((frozenset(d.items()), f) for d, f in learned), key=lambda e: -len(e[0])):
+        into = next((kept for kept in folded[-8:] if dependencies <= kept[0]), None)  # (the largest come first)
+        if into is None:
+            folded.append((dependencies, {kind: list(keys) for kind, keys in facts.items()}))
+        else:
+            for kind, keys in facts.items():
+                into[1].setdefault(kind, []).extend(keys)
+    return folded
 
 
 def _empty(kind: str, target: Any) -> bool:
