@@ -337,3 +337,30 @@ def context_free(module: ModuleContext, cls: ClassInfo,
 
 def _defined(cls: ClassInfo) -> set[str]:
     return {*cls.methods, *cls.attributes, *cls.unpacked_attributes}
+
+
+DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass", "flax.struct.dataclass", "chex.dataclass"})
+
+
+def dataclass_fields(module: ModuleContext, cls: ClassInfo) -> list[str] | None:
+    """The fields of a plain dataclass of the project, in order (``logits: torch.Tensor``); None for any other
+    class — one with bases, its own ``__init__``/``__post_init__``, or fields with defaults we would have to
+    read (a field defaulted is still a field: the call may leave it out, and then it is unknown)."""
+    node = cls.node
+    if node.bases or node.keywords or cls.methods.keys() & {"__init__", "__post_init__", "__new__"}:
+        return None
+    if not any(module.qualified_names(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
+               & DATACLASS_DECORATORS for d in node.decorators):
+        return None
+    fields = []
+    for line in node.body.body:
+        if not isinstance(line, cst.SimpleStatementLine):
+            continue  # a method, a nested class …: not a field
+        for small in line.body:
+            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                annotation = small.annotation.annotation
+                if isinstance(annotation, (cst.Name, cst.Attribute, cst.Subscript)) and "ClassVar" in \
+                        module.code(annotation):
+                    continue
+                fields.append(small.target.value)
+    return fields

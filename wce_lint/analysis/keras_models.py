@@ -135,7 +135,10 @@ def model_from_constructor(module: ModuleContext, call: cst.Call, at: StatementI
     if not names and isinstance(call.func, cst.Name):
         owner = module.classes.get(call.func.value)
         if owner is not None and _is_this_class(module, call, owner, at):
-            return subclassed(module, owner, call, depth)
+            from wce_lint.analysis.provenance import _Tracer
+
+            record = _Tracer(module, at, depth).dataclass_record(module, owner, call)
+            return record if record is not None else subclassed(module, owner, call, depth)
     return None
 
 

@@ -323,7 +323,21 @@ class _Tracer:
         if isinstance(node.value, cst.Name) and node.value.value == "self":
             return self.self_attribute(node.attr.value, node)
         names = self.module.qualified_names(node)  # `losses.bce_logits` with `from trainer import losses`
-        return self.imported_value(names) if names else self.instance_attribute(node)
+        return self.imported_value(names) if names else (self.record_field(node) or self.instance_attribute(node))
+
+    def record_field(self, node: cst.Attribute) -> Origin | None:
+        """``out.probs`` of a dataclass record built in the project (``dataclass_record``), unless the code
+        around changes the record (``out.probs = …``, ``out`` handed to a function that may change it)."""
+        if not isinstance(node.value, cst.Name):
+            return None
+        record = self.sub(node.value)
+        if record is None or record.kind != MAPPING or not record.api.startswith("dataclass ") \
+                or node.attr.value not in record.keys:
+            return None
+        definitions = bindings(self.module, node.value.value, self.at)
+        if len(definitions) != 1 or self._writes(node.value.value, definitions[0]):
+            return None
+        return element(record, (node.attr.value,))
 
     def instance_attribute(self, node: cst.Attribute) -> Origin | None:
         """``w.model`` with ``w = Wrapper()``, an instance of a project class: what every ``self.model = …`` of
@@ -494,9 +508,31 @@ class _Tracer:
         home, definition = symbol
         if isinstance(definition, FunctionInfo):
             return self.function_result(home, definition, node)
+        record = self.dataclass_record(home, definition, node)
+        if record is not None:
+            return record
         from wce_lint.analysis.keras_models import subclassed
 
         return subclassed(home, definition, node, self.depth)
+
+    def dataclass_record(self, home: ModuleContext, owner: ClassInfo, node: cst.Call) -> Origin | None:
+        """``Output(logits=z, probs=torch.sigmoid(z))`` of a plain dataclass of the project: each field with
+        the origin of what this call gives it (by keyword, or by position in field order), read as
+        ``out.probs``; None for any other class."""
+        from wce_lint.analysis.classes import dataclass_fields
+
+        fields = dataclass_fields(home, owner)
+        if fields is None or any(a.star for a in node.args):
+            return None
+        given: dict[str, cst.BaseExpression] = {}
+        for position, argument in enumerate(node.args):
+            name = argument.keyword.value if argument.keyword is not None else (
+                fields[position] if position < len(fields) else None)
+            if name is None or name not in fields or name in given:
+                return None  # what Python itself refuses
+            given[name] = argument.value
+        return Origin(MAPPING, node, api=f"dataclass {owner.node.name.value}", keys=tuple(fields),
+                      elements=tuple(self.sub(given[f]) if f in given else None for f in fields))
 
     def method_call(self, node: cst.Call, func: cst.Attribute) -> Origin | None:
         method = func.attr.value
