@@ -201,13 +201,27 @@ def partial_loss(module: ModuleContext, call: cst.Call, statement: StatementInfo
     if api is None or api.is_class or any(a.keyword is None or a.star for a in call.args[1:]):
         return None
     api = api_for_generation(module, api)
-    fixed = bind(api.signature, call.with_changes(args=call.args[1:]))
+    overridden = overridden_keywords(module, call, statement)
+    fixed = bind(api.signature, call.with_changes(args=[a for a in call.args[1:] if a.keyword.value not in overridden]))  # type: ignore[union-attr]
     plain = LossCall(api, call, Binding(fixed.arguments, fixed.unexpected, True), statement)
     from wce_lint.analysis.losses import expects, from_logits
 
     # named in messages as the function it wraps, with what it expects decided by the keywords given here
     return replace(plain, written=module.code(call.args[0].value), fixed_expects=expects(module, plain),
                    fixed_from_logits=from_logits(module, plain))
+
+
+def overridden_keywords(module: ModuleContext, call: cst.Call, statement: StatementInfo) -> frozenset[str]:
+    """The keywords that calls of the partial ``p = functools.partial(…)`` pass themselves (``p(x, y,
+    pos_weight=w)``): the partial's own value for them may never be used."""
+    line = statement.node
+    assigned = next((small for small in getattr(line, "body", ()) if isinstance(small, cst.Assign)
+                     and small.value is call), None) if isinstance(line, cst.SimpleStatementLine) else None
+    if assigned is None or len(assigned.targets) != 1 or not isinstance(assigned.targets[0].target, cst.Name):
+        return frozenset()
+    name = assigned.targets[0].target.value
+    return frozenset(a.keyword.value for site in module.calls if isinstance(site.node.func, cst.Name)
+                     and site.node.func.value == name for a in site.node.args if a.keyword is not None)
 
 
 def _partial_invoked(module: ModuleContext, api: LossAPI, call: cst.Call, statement: StatementInfo,

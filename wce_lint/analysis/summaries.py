@@ -438,7 +438,7 @@ def partial_site(module: ModuleContext, site: CallSite) -> tuple[tuple[ModuleCon
     """``functools.partial(helper, a, k=v)`` of a project function: the function, and the call the partial
     amounts to — ``helper(a, k=v)``, with the partial's own arguments — where what it fixes is checked as a
     call of the helper (a partial of a loss API itself is ``calls.partial_loss``'s)."""
-    from wce_lint.analysis.calls import PARTIALS
+    from wce_lint.analysis.calls import PARTIALS, overridden_keywords
     from wce_lint.analysis.provenance import function_referenced, is_followable
 
     call = site.node
@@ -448,7 +448,9 @@ def partial_site(module: ModuleContext, site: CallSite) -> tuple[tuple[ModuleCon
     found = function_referenced(module, call.args[0].value, site.statement)
     if found is None or not is_followable(*found)[0]:
         return None
-    return (found[0], found[1], False), CallSite(call.with_changes(func=call.args[0].value, args=call.args[1:]),
+    overridden = overridden_keywords(module, call, site.statement)  # `p(x, pos_weight=w)`: the call's, not ours
+    arguments = [a for a in call.args[1:] if a.keyword is None or a.keyword.value not in overridden]
+    return (found[0], found[1], False), CallSite(call.with_changes(func=call.args[0].value, args=arguments),
                                                  site.statement)
 
 
