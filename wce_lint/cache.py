@@ -132,6 +132,7 @@ class Cache:
         self.summaries: Any = None
         self._summaries_changed = False
         self._chains: list[Any] = []  # the chains of (path, digest) pairs the loaded entries are prefixes of
+        self._held: dict[int, int] = {}  # chain → how many of its first pairs still hold (checked once a run)
         self._load()
 
     def _load(self) -> None:
@@ -150,30 +151,39 @@ class Cache:
         entry = self._entries.get(path)
         if entry is None or entry[0] != key:
             return None
-        if len(entry) > 2 and not self._unchanged(_pairs_of(entry[2], self._chains)):
+        if len(entry) > 2 and not self._unchanged(entry[2]):
             return None  # a module of the project it imports has changed
         try:
             return [decode_diagnostic(item) for item in entry[1]]
         except (TypeError, ValueError, KeyError, IndexError, AttributeError):
             return None  # written by a buggy or foreign version: recompute
 
-    def _unchanged(self, dependencies: list[tuple[str, str]] | None) -> bool:
-        """Whether every module a cached result depends on still has the digest it had."""
-        if dependencies is None:
-            return False
-        from wce_lint.analysis.project import digest
+    def _unchanged(self, dependencies: Any) -> bool:
+        """Whether every module a cached result depends on still has the digest it had. A stored result's
+        dependencies are a prefix of a chain: each chain is checked once, as far as it holds."""
+        if isinstance(dependencies, list) and len(dependencies) == 2 and all(type(i) is int for i in dependencies):
+            number, size = dependencies
+            return 0 <= number < len(self._chains) and 0 <= size <= self._holding_prefix(number)
+        pairs = _pairs_of(dependencies, self._chains)
+        return pairs is not None and all(self._digest(path) == expected for path, expected in pairs)
 
-        for dependency, expected in dependencies:
-            current = self._digests.get(dependency)
-            if current is None:
-                try:
-                    current = digest(Path(dependency).read_bytes())
-                except OSError:
-                    current = ""
-                self._digests[dependency] = current
-            if current != expected:
-                return False
-        return True
+    def _holding_prefix(self, number: int) -> int:
+        """How many pairs at the start of chain ``number`` still hold (-1 for a malformed chain)."""
+        held = self._held.get(number)
+        if held is None:
+            chain = self._chains[number]
+            held = -1 if chain is None else next(
+                (i for i, (path, expected) in enumerate(chain) if self._digest(path) != expected), len(chain))
+            self._held[number] = held
+        return held
+
+    def _digest(self, path: str) -> str:
+        current = self._digests.get(path)
+        if current is None:
+            from wce_lint.analysis.project import file_digest
+
+            current = self._digests[path] = file_digest(path)
+        return current
 
     def put(self, path: str, key: str, diagnostics: Iterable[Diagnostic],
             dependencies: dict[str, str] | None = None) -> None:
@@ -226,7 +236,7 @@ class Cache:
             except OSError:
                 pass
             raise
-        self._entries, self._chains = stored, kept
+        self._entries, self._chains, self._held = stored, kept, {}
         self._changed = {}
         self._summaries_changed = False
         self._loaded_stamp = file_stamp(self.file)

@@ -343,11 +343,13 @@ DATACLASS_DECORATORS = frozenset({"dataclasses.dataclass", "flax.struct.dataclas
 
 
 def dataclass_fields(module: ModuleContext, cls: ClassInfo) -> list[str] | None:
-    """The fields of a plain dataclass of the project, in order (``logits: torch.Tensor``); None for any other
-    class — one with bases, its own ``__init__``/``__post_init__``, or fields with defaults we would have to
-    read (a field defaulted is still a field: the call may leave it out, and then it is unknown)."""
+    """The ``__init__`` parameters of a plain dataclass of the project, in order (``logits: torch.Tensor``;
+    a field with a default is one too: a call that leaves it out leaves it unknown); None for any other class —
+    one with bases, its own ``__init__``/``__post_init__``, a method that assigns ``self.x`` (a field may change
+    after it is built), or fields this reading would misplace (``field(init=False)``, ``KW_ONLY``, ``InitVar``)."""
     node = cls.node
-    if node.bases or node.keywords or cls.methods.keys() & {"__init__", "__post_init__", "__new__"}:
+    if node.bases or node.keywords or cls.methods.keys() & {"__init__", "__post_init__", "__new__"} \
+            or cls.attributes or cls.unpacked_attributes:
         return None
     if not any(module.qualified_names(d.decorator.func if isinstance(d.decorator, cst.Call) else d.decorator)
                & DATACLASS_DECORATORS for d in node.decorators):
@@ -357,10 +359,14 @@ def dataclass_fields(module: ModuleContext, cls: ClassInfo) -> list[str] | None:
         if not isinstance(line, cst.SimpleStatementLine):
             continue  # a method, a nested class …: not a field
         for small in line.body:
-            if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
-                annotation = small.annotation.annotation
-                if isinstance(annotation, (cst.Name, cst.Attribute, cst.Subscript)) and "ClassVar" in \
-                        module.code(annotation):
-                    continue
-                fields.append(small.target.value)
+            if not isinstance(small, cst.AnnAssign) or not isinstance(small.target, cst.Name):
+                continue
+            annotation = module.code(small.annotation.annotation)
+            if "ClassVar" in annotation:
+                continue  # a class attribute, not a field
+            if "KW_ONLY" in annotation or "InitVar" in annotation or (
+                    isinstance(small.value, cst.Call) and any(a.keyword is not None and a.keyword.value == "init"
+                                                              for a in small.value.args)):
+                return None
+            fields.append(small.target.value)
     return fields

@@ -176,13 +176,10 @@ def _call_site_logs(module: ModuleContext) -> list[LogOfActivation]:
     """Calls of helpers that take the log of a parameter, given a sigmoid/softmax output for it: found at
     the argument, where the misuse becomes certain."""
     found_logs: list[LogOfActivation] = []
-    from wce_lint.analysis.summaries import applying, partial_site, site_callee
+    from wce_lint.analysis.summaries import applying, called_at
 
     for site in module.calls:
-        callee, built = site_callee(module, site)
-        if callee is None:  # `functools.partial(nll, SoftmaxNet())`: the call it amounts to
-            partial = partial_site(module, site)
-            callee, site = partial if partial is not None else (None, site)
+        callee, built, site = called_at(module, site)  # (`partial(nll, SoftmaxNet())`: the call it amounts to)
         if callee is None or site.statement.scope is callee[1].node:
             continue
         home, function, method = callee

@@ -52,7 +52,6 @@ class ProjectIndex:
         self.root = root
         self._modules: dict[Path, ModuleContext | None] = {}
         self._source_roots = [root, *(p for p in (root / "src",) if p.is_dir())]
-        self.loaded_files: dict[str, str] = {}  # path → content digest: what the cached results depend on
         # every file whose bytes decided something (loaded, or judged by `may_matter`), and module paths
         # looked for in the project's own packages and not found: what stored summaries depend on
         self._seen: dict[str, str] = {}
@@ -98,8 +97,6 @@ class ProjectIndex:
             known = self._packages[package] = any(
                 (base / package).is_dir() or (base / f"{package}.py").is_file() for base in self._source_roots)
         if known:
-            from wce_lint.analysis.summary_store import ABSENT
-
             for file in files:
                 # `pkg/extra.py` in the folder `pkg/`, `pkg/extra/__init__.py` beside it; not `pkg/losses/bce.py`
                 # for a function `bce` of `pkg/losses.py` (every qualified name is looked for as a module)
@@ -166,7 +163,7 @@ class ProjectIndex:
         data = _read(key)
         context = _parse_file(key, data) if data is not None else None
         if data is not None:
-            self.loaded_files[str(key)] = self._seen[str(key)] = digest(data)
+            self._seen[str(key)] = digest(data)
         if context is not None:
             context.attach_project(self, key)
         self._modules[key] = context
@@ -229,6 +226,19 @@ def _size(file: Path) -> int:
 
 def digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()[:32]
+
+
+ABSENT = ""  # the digest of a file that does not exist (a module looked for and missing)
+
+
+def file_digest(path: str) -> str:
+    """The digest of the file at ``path`` now, ``ABSENT`` when it cannot be read: what a cached result or a
+    stored summary is checked against."""
+    try:
+        with open(path, "rb") as stream:
+            return digest(stream.read())
+    except OSError:
+        return ABSENT
 
 
 # What a module must name (lower-cased) to matter to another: activations, logs, losses, layers that end in one.

@@ -332,12 +332,17 @@ class _Tracer:
             return None
         record = self.sub(node.value)
         if record is None or record.kind != MAPPING or not record.api.startswith("dataclass ") \
-                or node.attr.value not in record.keys:
-            return None
-        definitions = bindings(self.module, node.value.value, self.at)
-        if len(definitions) != 1 or self._writes(node.value.value, definitions[0]):
+                or node.attr.value not in record.keys or not self._unchanged_object(node.value.value):
             return None
         return element(record, (node.attr.value,))
+
+    def _unchanged_object(self, name: str) -> bool:
+        """The object bound once to ``name`` keeps its attributes: nothing around sets one (``name.x = …``),
+        changes its layers, or hands it to a function that may (its own methods are the class's business)."""
+        definitions = bindings(self.module, name, self.at)
+        return len(definitions) == 1 and not any(
+            write.method in (None, "call", "__setattr__") or write.changes_layers
+            for write in self._writes(name, definitions[0]))
 
     def instance_attribute(self, node: cst.Attribute) -> Origin | None:
         """``w.model`` with ``w = Wrapper()``, an instance of a project class: what every ``self.model = …`` of
@@ -351,9 +356,7 @@ class _Tracer:
                 or receiver.home is None:
             return None
         name = node.value.value
-        definitions = bindings(self.module, name, self.at)
-        if len(definitions) != 1 or any(write.method in (None, "call", "__setattr__") or write.changes_layers
-                                        for write in self._writes(name, definitions[0])):
+        if not self._unchanged_object(name):
             return None
         origin = class_attribute(receiver.home, receiver.cls, node.attr.value, self.depth)
         if not _parameter_free(origin):

@@ -207,6 +207,8 @@ def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int)
     if not isinstance(star, cst.Param) or not _kwargs_unchanged(home, function, star):
         return [], True  # `kwargs = {…}`, `kwargs.pop(…)`: not what the caller passed
     found: list[SlotSink] = []
+    own = {p.name.value for p in (*function.node.params.posonly_params, *function.node.params.params,
+                                  *function.node.params.kwonly_params)}
     calls, complete = _summarised_calls(home, function, chain, _function_sinks)
     for site, (_, callee_function, method), built, inner in calls:
         forwarded = next((a for a in site.node.args if a.star == "**" and isinstance(a.value, cst.Name)
@@ -216,8 +218,6 @@ def _keywords_passed_on(home: ModuleContext, function: FunctionInfo, chain: int)
         params = callee_function.node.params
         explicit = {a.keyword.value for a in site.node.args if a.keyword is not None}  # given here: not the caller's
         named = {p.name.value for p in (*params.posonly_params, *params.params, *params.kwonly_params)} | explicit
-        own = {p.name.value for p in (*function.node.params.posonly_params, *function.node.params.params,
-                                      *function.node.params.kwonly_params)}
         by_name = (*params.params, *params.kwonly_params)  # (positional-only ones cannot be given by keyword)
         inner_star = params.star_kwarg
         # an unknown keyword surely raises only if the helper, too, hands its `**kwargs` nowhere else
@@ -454,6 +454,18 @@ def partial_site(module: ModuleContext, site: CallSite) -> tuple[tuple[ModuleCon
                                                  site.statement)
 
 
+def called_at(module: ModuleContext, site: CallSite
+              ) -> tuple[tuple[ModuleContext, FunctionInfo, bool] | None, bool, CallSite]:
+    """``site_callee``, and for ``functools.partial(helper, …)`` the helper with the call the partial amounts to
+    (``partial_site``): (callee, built, the call site its arguments are read from)."""
+    callee, built = site_callee(module, site)
+    if callee is None:
+        partial = partial_site(module, site)
+        if partial is not None:
+            return partial[0], False, partial[1]
+    return callee, built, site
+
+
 def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     """Calls in ``module`` of functions whose parameters reach loss slots, as loss calls (memoised)."""
     cached = module.cache.get("call_site_loss_calls")
@@ -463,12 +475,9 @@ def call_site_loss_calls(module: ModuleContext) -> list[LossCall]:
     traces: dict[int, tuple[TraceStep, ...]] = {}
     for site in module.calls:
         anchor = site.node  # where a finding at the call itself sits (a partial's own call, not what it amounts to)
-        callee, built = site_callee(module, site)
+        callee, built, site = called_at(module, site)
         if callee is None:
-            partial = partial_site(module, site)
-            if partial is None:
-                continue
-            callee, site = partial
+            continue
         home, function, method = callee
         if site.statement.scope is function.node:
             continue  # a recursive call

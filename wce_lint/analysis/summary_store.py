@@ -36,7 +36,6 @@ if TYPE_CHECKING:
 
 SUMMARIES, FOREIGN, LOSS_OBJECT = "summaries", "foreign", "loss_object"
 KINDS = (SUMMARIES, FOREIGN, LOSS_OBJECT)
-ABSENT = ""  # the digest a dependency has when the file does not exist
 
 
 def key_of(project: ProjectIndex, names: frozenset[str]) -> str:
@@ -60,7 +59,6 @@ class SummaryStore:
         self._digests: dict[str, str] = {}
         self._pending: list[tuple[str, str, Any]] = []
         self._used: set[int] = set()  # the sets whose facts the file being analysed relied on
-        self.learned: list[tuple[dict[str, str], dict[str, list[str]]]] = []  # this process's, to be merged
         self._read(stored)
 
     # -- reading -----------------------------------------------------------------------------------
@@ -107,14 +105,9 @@ class SummaryStore:
     def digest(self, path: str) -> str:
         found = self._digests.get(path)
         if found is None:
-            from wce_lint.analysis.project import digest
+            from wce_lint.analysis.project import file_digest
 
-            try:
-                with open(path, "rb") as stream:
-                    found = digest(stream.read())
-            except OSError:
-                found = ABSENT
-            self._digests[path] = found
+            found = self._digests[path] = file_digest(path)
         return found
 
     # -- learning ----------------------------------------------------------------------------------
@@ -148,9 +141,7 @@ class SummaryStore:
                 del facts[kind]
         if not facts:
             return None
-        learned = (project.read_files(), {kind: sorted(keys) for kind, keys in facts.items()})
-        self.learned.append(learned)
-        return learned
+        return project.read_files(), {kind: sorted(keys) for kind, keys in facts.items()}
 
     # -- writing -----------------------------------------------------------------------------------
     def merged(self, learned: list[tuple[dict[str, str], dict[str, list[str]]]]) -> dict[str, Any]:
